@@ -1,0 +1,41 @@
+"""Problems found in specs, and how they are printed: `path:line:col: severity[rule]: message`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: Path
+    line: int
+    col: int
+    severity: str
+    rule: str
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.rule}]: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"path": str(self.path), "line": self.line, "col": self.col,
+                "severity": self.severity, "rule": self.rule, "message": self.message}
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+def sort_problems(problems) -> list[Problem]:
+    """Order problems by file, line and column, dropping exact repeats."""
+    return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.col, p.rule, p.message))
+
+
+def summarize(problems: list[Problem]) -> str:
+    """One closing line: how many errors, warnings and notes."""
+    counts = {s: sum(1 for p in problems if p.severity == s) for s in SEVERITIES}
+    if not any(counts.values()):
+        return "没有发现问题"
+    return f"{counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 条提示"

@@ -1,0 +1,96 @@
+"""Render projects into .docx bytes: the model becomes the data a kind's template sees.
+
+The data uses the form's labels as names (项目.项目名称, 行.指标值 …) so that an organisation
+restyling a template reads it without a programmer; TEMPLATES.md lists them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Iterable
+
+from .docxjinja import DocxTemplate
+from .kinds import FieldSpec, FormKind
+from .model import Project, Unit
+
+
+def format_amount(value: Decimal | None) -> str:
+    """Print an amount as the forms do: thousands separators and two decimals (1,515,000.00)."""
+    return "" if value is None else f"{value:,.2f}"
+
+
+def print_value(spec: FieldSpec, value: Any) -> Any:
+    """The printed form of one field's value."""
+    if value is None:
+        return "" if spec.type not in ("group", "indicators") else value
+    if spec.type == "amount":
+        return format_amount(value)
+    if spec.type == "date":
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if spec.type == "number":
+        return str(value)
+    if spec.type == "group":
+        return {child.key: print_value(child, value.get(child.key)) for child in spec.fields}
+    if spec.type == "indicators":
+        rows = [{c.key: print_value(c, row.get(c.key)) for c in spec.columns} for row in value]
+        for row, merges in zip(rows, vertical_merges(rows, spec.merge)):
+            row["合并"] = merges
+        return rows
+    return value
+
+
+def vertical_merges(rows: list[dict], columns: Iterable[str]) -> list[dict[str, str | None]]:
+    """For each row and merged column: "restart", "continue" or None.
+
+    A cell continues the one above when it and every merged column to its left repeat the
+    previous row (so a 二级 never merges across two 一级 groups). Empty cells never merge.
+    """
+    columns = list(columns)
+    same_as_above = []
+    for i, row in enumerate(rows):
+        flags, chain = {}, i > 0
+        for column in columns:
+            chain = chain and row[column] != "" and row[column] == rows[i - 1][column]
+            flags[column] = chain
+        same_as_above.append(flags)
+    merges = []
+    for i, flags in enumerate(same_as_above):
+        below = same_as_above[i + 1] if i + 1 < len(rows) else {}
+        merges.append({c: "continue" if flags[c] else ("restart" if below.get(c) else None)
+                       for c in columns})
+    return merges
+
+
+def project_data(project: Project) -> dict[str, Any]:
+    """What the template sees of one project: every field as printed, plus 表名 and 年度."""
+    data = {spec.key: print_value(spec, project.values.get(spec.key)) for spec in project.kind.fields}
+    data.setdefault("表名", project.kind.title)
+    data["年度"] = project.unit.year
+    return data
+
+
+def document_data(unit: Unit, projects: list[Project], summary: bool) -> dict[str, Any]:
+    """The whole context of one document: a single project's form, or the unit's 汇总表."""
+    return {
+        "单位": unit.name,
+        "年度": unit.year,
+        "表名": unit.kind.title,
+        "汇总表标题": unit.summary_title if summary else "",
+        "项目列表": [project_data(p) for p in projects],
+    }
+
+
+class Renderer:
+    """Compile each kind's template once; render any number of documents from it."""
+
+    def __init__(self):
+        self._compiled: dict[str, DocxTemplate] = {}
+
+    def template(self, kind: FormKind) -> DocxTemplate:
+        key = str(kind.template)
+        if key not in self._compiled:
+            self._compiled[key] = DocxTemplate(kind.template)
+        return self._compiled[key]
+
+    def render(self, unit: Unit, projects: list[Project], *, summary: bool) -> bytes:
+        return self.template(unit.kind).render(document_data(unit, projects, summary))

@@ -1,0 +1,44 @@
+"""A real client reads the output: LibreOffice converts the 汇总表 to PDF, and the PDF's text
+holds every project name in published order. Skips only where soffice is absent (CI has it)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import SPECS, fixture, squash
+
+pytestmark = pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftotext"),
+                                reason="LibreOffice (soffice) or pdftotext is not installed")
+
+
+def to_pdf(docx, outdir, profile):
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(outdir), str(docx)],
+                   check=True, capture_output=True, timeout=240)
+    pdf = outdir / (docx.stem + ".pdf")
+    assert pdf.is_file(), "LibreOffice wrote no PDF"
+    return pdf
+
+
+@pytest.mark.parametrize("name,year", [("000", "2025"), ("003", "2026")])
+def test_libreoffice_prints_the_summary_with_every_project_in_order(name, year, tmp_path):
+    from perfdoc.pipeline import build
+    result = build(SPECS / year, output=tmp_path / "out")
+    summary = result.written[-1]
+    pdf = to_pdf(summary, tmp_path / "pdf", tmp_path / "profile")
+    text = squash(subprocess.run(["pdftotext", str(pdf), "-"], check=True,
+                                 capture_output=True, text=True).stdout)
+    data = fixture(name)
+    assert text.startswith(squash(f"{data['unit']}{data['year']}年度项目绩效目标汇总表"))
+    position = 0
+    for project in data["projects"]:
+        found = text.find(squash(project["项目名称"]), position)
+        assert found >= 0, f"{project['项目名称']} missing or out of order"
+        position = found
+    # A4 pages, one form at least per page
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert "(A4)" in info
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages >= len(data["projects"])

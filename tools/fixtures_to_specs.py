@@ -1,0 +1,102 @@
+"""Write the example specs under specs/ from the golden fixtures (../shared/fixtures).
+
+    python tools/fixtures_to_specs.py ../shared/fixtures/000.json specs/2025
+
+Every value is copied as printed; amounts keep their printed digits. Run once per fixture; the
+specs are then ordinary hand-editable files.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/perfdoc.schema.json\n"
+
+
+def scalar(value, *, raw: bool = False) -> str:
+    """One YAML scalar that our loader reads back as exactly `value` (text, never a guessed type)."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    if raw and re.fullmatch(r"[0-9][0-9,]*(\.[0-9]+)?|\.[0-9]+|\d{4}-\d{2}-\d{2}", text):
+        return text
+    dumped = yaml.safe_dump(text, allow_unicode=True, width=10**9, default_style=None).strip()
+    if dumped.endswith("\n..."):
+        dumped = dumped[:-4].strip()
+    if dumped.endswith("..."):
+        dumped = dumped[:-3].strip()
+    return dumped
+
+
+def block(key: str, text: str, indent: int) -> str:
+    pad = " " * indent
+    if "\n" not in text:
+        return f"{pad}{key}: {scalar(text)}".rstrip() + "\n"
+    body = "".join(f"{pad}  {line}".rstrip() + "\n" for line in text.split("\n"))
+    return f"{pad}{key}: |-\n{body}"
+
+
+def mapping(data: dict, indent: int = 0, raw_keys=()) -> str:
+    out = []
+    pad = " " * indent
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.append(f"{pad}{key}:\n{mapping(value, indent + 2, raw_keys)}")
+        elif isinstance(value, list):
+            out.append(f"{pad}{key}:\n")
+            for row in value:
+                lines = mapping(row, indent + 4, raw_keys).splitlines(keepends=True)
+                out.append(f"{pad}  - " + lines[0][indent + 4:] + "".join(lines[1:]))
+        elif isinstance(value, str) and "\n" in value:
+            out.append(block(key, value, indent))
+        else:
+            out.append(f"{pad}{key}: {scalar(value, raw=key in raw_keys)}".rstrip() + "\n")
+    return "".join(out)
+
+
+def file_stem(index: int, name: str) -> str:
+    return f"{index:02d}_" + re.sub(r'[\\/:*?"<>|\s]', "_", name)
+
+
+def 申报表(fixture: dict, folder: Path) -> None:
+    projects = fixture["projects"]
+    shared = {k: projects[0][k] for k in ("主管部门", "实施单位") if all(p[k] == projects[0][k] for p in projects)}
+    unit = {"单位": fixture["unit"], "年度": str(fixture["year"]), "表式": "申报表", **shared}
+    (folder / "单位.yaml").write_text(
+        "# 单位文件：本单位本年度各项目共用的信息。项目文件中未写的 主管部门、实施单位 取这里的值。\n"
+        + mapping(unit, raw_keys=("年度",)), encoding="utf-8")
+    amounts = ("项目资金总额", "年度资金申请总额", "当年财政拨款", "上年结转资金", "其他资金", "财政资金")
+    for index, project in enumerate(projects, 1):
+        funds = project["项目资金"]
+        spec = {k: v for k, v in project.items() if k not in ("notes", "项目资金", *shared)}
+        money = {k: funds[k] for k in ("年度资金申请总额", "当年财政拨款", "上年结转资金", "其他资金")}
+        if funds.get("项目资金总额") is not None:
+            money["项目资金总额"] = funds["项目资金总额"]
+        if funds.get("财政资金") is not None or funds.get("其他资金_左栏") is not None:
+            money["项目资金总额明细"] = {"财政资金": funds.get("财政资金"), "其他资金": funds.get("其他资金_左栏")}
+        ordered = {}
+        for key in ("项目名称", "项目性质", "项目类别", "计划开始日期", "计划完成日期"):
+            ordered[key] = spec.pop(key)
+        ordered["项目资金"] = money
+        ordered.update(spec)
+        text = SCHEMA_LINE + mapping(ordered, raw_keys=amounts + ("计划开始日期", "计划完成日期"))
+        (folder / f"{file_stem(index, project['项目名称'])}.yaml").write_text(text, encoding="utf-8")
+
+
+WRITERS = {"申报表": 申报表}
+
+
+def main(fixture_path: str, folder: str) -> None:
+    fixture = json.loads(Path(fixture_path).read_text(encoding="utf-8"))
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    WRITERS[fixture["form"]](fixture, target)
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])

@@ -1,0 +1,93 @@
+"""Remake the built-in .docx templates under templates/ (python tools/make_templates.py).
+
+Run it only to change the built-in layout; an organisation restyles its own copy in Word/WPS
+(`perfdoc templates export DIR`). Each function below lays out one form kind: the cells and
+merges of the official table, with Jinja tags where the data goes (see templates/TEMPLATES.md).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docxkit import Grid, page_break, paragraph, write_docx  # noqa: E402
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def projects_loop(form_heading: str, table: str) -> str:
+    """The body every kind shares: the 汇总表 title, then each project's form on its own page."""
+    return "".join([
+        paragraph("{%p if 汇总表标题 %}"),
+        paragraph("{{ 汇总表标题 }}", "SummaryTitle"),
+        paragraph("{%p endif %}"),
+        paragraph("{%p for 项目 in 项目列表 %}"),
+        paragraph("{%p if not loop.first %}"),
+        page_break(),
+        paragraph("{%p endif %}"),
+        form_heading,
+        table,
+        paragraph("{%p endfor %}"),
+        # Word wants a paragraph after the last table; keep it 1 pt high.
+        '<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+        '<w:rPr><w:sz w:val="2"/></w:rPr></w:pPr></w:p>',
+    ])
+
+
+def 申报表() -> str:
+    g = Grid(0, 1500, 2750, 3150, 4000, 4500, 5500, 6000, 6600, 7150, 8200, 9638)
+    end = 9638
+    label = dict(align="center")
+    funds = "项目.项目资金"
+    rows = [
+        g.row(g.cell(0, 1500, "项目名称", **label), g.cell(1500, 4500, "{{ 项目.项目名称 }}"),
+              g.cell(4500, 5500, "项目性质", **label), g.cell(5500, 7150, "{{ 项目.项目性质 }}", **label),
+              g.cell(7150, 8200, "项目类别", **label), g.cell(8200, end, "{{ 项目.项目类别 }}", **label)),
+        g.row(g.cell(0, 1500, "主管部门", **label), g.cell(1500, 4500, "{{ 项目.主管部门 }}"),
+              g.cell(4500, 6000, "实施单位", **label), g.cell(6000, end, "{{ 项目.实施单位 }}")),
+        g.row(g.cell(0, 1500, "计划开始日期", **label), g.cell(1500, 4500, "{{ 项目.计划开始日期 }}", **label),
+              g.cell(4500, 6000, "计划完成日期", **label), g.cell(6000, end, "{{ 项目.计划完成日期 }}", **label)),
+        g.row(g.cell(0, 1500, "项目资金（元）", vmerge="restart", **label),
+              g.cell(1500, 3150, "项目资金总额："), g.cell(3150, 4500, "{{ %s.项目资金总额 }}" % funds, align="right"),
+              g.cell(4500, 6600, "年度资金申请总额："), g.cell(6600, end, "{{ %s.年度资金申请总额 }}" % funds, align="right")),
+        g.row(g.cell(0, 1500, vmerge="continue"),
+              g.cell(1500, 3150, "其中：财政资金"),
+              g.cell(3150, 4500, "{{ %s.项目资金总额明细.财政资金 }}" % funds, align="right"),
+              g.cell(4500, 6600, "其中：当年财政拨款"), g.cell(6600, end, "{{ %s.当年财政拨款 }}" % funds, align="right")),
+        g.row(g.cell(0, 1500, vmerge="continue"), g.cell(1500, 3150), g.cell(3150, 4500),
+              g.cell(4500, 6600, "上年结转资金"), g.cell(6600, end, "{{ %s.上年结转资金 }}" % funds, align="right")),
+        g.row(g.cell(0, 1500, vmerge="continue"),
+              g.cell(1500, 3150, "其他资金"),
+              g.cell(3150, 4500, "{{ %s.项目资金总额明细.其他资金 }}" % funds, align="right"),
+              g.cell(4500, 6600, "其他资金"), g.cell(6600, end, "{{ %s.其他资金 }}" % funds, align="right")),
+        g.row(g.cell(0, 1500, "项目绩效目标", vmerge="restart", **label),
+              g.cell(1500, 4500, "项目总目标", **label), g.cell(4500, end, "年度总体目标", **label)),
+        g.row(g.cell(0, 1500, vmerge="continue"),
+              g.cell(1500, 4500, "{{ 项目.项目总目标 }}"), g.cell(4500, end, "{{ 项目.年度总体目标 }}")),
+        g.row(g.cell(0, 1500, "绩效指标", vmerge="restart", **label),
+              g.cell(1500, 2750, "一级指标", **label), g.cell(2750, 4000, "二级指标", **label),
+              g.cell(4000, 6600, "三级指标", **label), g.cell(6600, end, "年度(/项目)指标值", **label)),
+        g.tag_row("{%tr for 行 in 项目.绩效指标 %}"),
+        g.row(g.cell(0, 1500, vmerge="continue"),
+              g.cell(1500, 2750, "{%vm 行.合并.一级指标 %}{{ 行.一级指标 }}", **label),
+              g.cell(2750, 4000, "{%vm 行.合并.二级指标 %}{{ 行.二级指标 }}", **label),
+              g.cell(4000, 6600, "{{ 行.三级指标 }}"), g.cell(6600, end, "{{ 行.指标值 }}")),
+        g.tag_row("{%tr endfor %}"),
+    ]
+    heading = paragraph("财政项目支出绩效目标申报表", "FormTitle") + paragraph("({{ 年度 }}年度)", "FormYear")
+    return projects_loop(heading, g.table(*rows))
+
+
+FORMS = {"申报表": (申报表, "财政项目支出绩效目标申报表")}
+
+
+def main(names: list[str]) -> None:
+    for name in names or FORMS:
+        layout, title = FORMS[name]
+        path = TEMPLATES / f"{name}.docx"
+        write_docx(path, layout(), title)
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
