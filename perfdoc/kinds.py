@@ -87,15 +87,13 @@ class FormKind:
 
 
 def builtin_dir() -> Path:
-    """The folder of the built-in kinds: installed as perfdoc.templates, or templates/ in a checkout."""
-    try:
-        from importlib.resources import files
-        path = Path(str(files("perfdoc.templates")))
-        if path.is_dir():
-            return path
-    except (ImportError, ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / "templates"
+    """The folder of the built-in kinds: templates/ beside the package in a checkout, else the
+    installed data package perfdoc.templates (setup.cfg maps templates/ to it)."""
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if (checkout / "申报表.yaml").is_file():
+        return checkout
+    from importlib.resources import files
+    return Path(str(files("perfdoc.templates")))
 
 
 def load_kinds(extra_dirs: list[Path] = ()) -> dict[str, FormKind]:
