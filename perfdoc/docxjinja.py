@@ -18,7 +18,6 @@ copied as it is. Rendering is a Jinja render plus one zip write: no python-docx,
 from __future__ import annotations
 
 import html
-import io
 import re
 import zipfile
 from pathlib import Path
@@ -26,6 +25,9 @@ from pathlib import Path
 import jinja2
 from lxml import etree
 from markupsafe import Markup, escape
+
+from .kinds import TemplateError
+from .package import PackageTooLarge, Part, deflate, zip_bytes
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _w = "{%s}" % W
@@ -36,14 +38,18 @@ _EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
 _STATEMENT_MARK = "perfdoc-jinja"
 _MARKED = re.compile(r"<%s>(.*?)</%s>" % (_STATEMENT_MARK, _STATEMENT_MARK), re.S)
 _JINJA_SPAN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
-# Word's zip entries carry a date; a fixed one keeps two renders of the same input byte-equal.
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # tcPr children that must come before w:vMerge (ECMA-376 CT_TcPr order)
 _BEFORE_VMERGE = {_w + "cnfStyle", _w + "tcW", _w + "gridSpan", _w + "hMerge"}
 
 
-class TemplateError(Exception):
-    """The .docx template itself is malformed (a developer's or restyler's mistake)."""
+class _Environment(jinja2.Environment):
+    """Jinja looks `项目.项目名称` up as an attribute first and a key only after AttributeError;
+    template data is dicts, so looking keys up first halves the time a render takes."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
 
 class DocxTemplate:
@@ -57,34 +63,33 @@ class DocxTemplate:
         except (OSError, zipfile.BadZipFile) as exc:
             raise TemplateError(f"{self.path}: 不是有效的 .docx 文件（{exc}）") from None
         self._paragraph_styles: list[tuple[bytes, bytes]] = []
-        self._env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                                       keep_trailing_newline=True)
+        self._env = _Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                                 keep_trailing_newline=True)
         self._env.filters["docx_text"] = self._docx_text
         self._templates: dict[str, jinja2.Template] = {}
+        self._static: dict[str, Part] = {}  # every other part, deflated once for all documents
         for name, data in self._parts:
-            if _TEMPLATED_PART.match(name):
-                source = self.compile_xml(data)
-                try:
-                    self._templates[name] = self._env.from_string(source)
-                except jinja2.TemplateSyntaxError as exc:
-                    raise TemplateError(f"{self.path} ({name}): 模板中的 Jinja 有误：{exc.message}") from None
+            if not _TEMPLATED_PART.match(name):
+                self._static[name] = deflate(name, data)
+                continue
+            source = self.compile_xml(data)
+            try:
+                self._templates[name] = self._env.from_string(source)
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateError(f"{self.path} ({name}): 模板中的 Jinja 有误：{exc.message}") from None
 
     # -- rendering -----------------------------------------------------------------------
     def render(self, context: dict) -> bytes:
         """Render the template with `context` into the bytes of a .docx package."""
-        rendered = {}
+        rendered = dict(self._static)
         for name, template in self._templates.items():
             try:
-                rendered[name] = template.render(context).encode("utf-8")
+                rendered[name] = deflate(name, template.render(context).encode("utf-8"))
             except jinja2.UndefinedError as exc:
                 raise TemplateError(f"{self.path}: 模板使用了数据中没有的名字：{exc.message}") from None
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as package:
-            for name, data in self._parts:
-                info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                package.writestr(info, rendered.get(name, data))
-        return buffer.getvalue()
+            except PackageTooLarge as exc:
+                raise TemplateError(f"{self.path}: {exc}") from None
+        return zip_bytes([rendered[name] for name, _ in self._parts])
 
     def _docx_text(self, value, style_index: int) -> Markup:
         """Escape a value for w:t; each newline closes the paragraph and opens a like one."""
@@ -147,10 +152,15 @@ class DocxTemplate:
         return "{{ (%s) | docx_text(%d) }}" % (expression.strip(), len(self._paragraph_styles) - 1)
 
 
+_NAMESPACE_DECLARATION = re.compile(rb' xmlns:\w+="[^"]*"')
+
+
 def _xml(element) -> bytes:
+    """An element's XML for pasting back into its own part: the root declares its namespaces
+    already, and lxml would repeat every one in scope (w:, r: …) on the copy."""
     if element is None:
         return b""
-    return etree.tostring(element).replace(b' xmlns:w="%s"' % W.encode(), b"")
+    return _NAMESPACE_DECLARATION.sub(b"", etree.tostring(element))
 
 
 def _ancestor(element, local_name: str):

@@ -19,6 +19,12 @@ class KindError(Exception):
     """A kind definition or template is broken: a developer's mistake, not the spec author's."""
 
 
+class TemplateError(KindError):
+    """The .docx template itself is malformed (a developer's or restyler's mistake).
+
+    Defined here, not in docxjinja, so that catching it does not load Jinja and lxml."""
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One field of a form: its key in the spec (the form's own label) and how to read it."""

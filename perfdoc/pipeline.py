@@ -12,8 +12,9 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from . import check, kinds as kinds_module
+from . import check, incremental, kinds as kinds_module
 from .load import LoadError, load_file
 from .model import Project, Unit
 from .parse import parse_project, parse_unit
@@ -44,6 +45,21 @@ class BuildResult:
     specs: Specs
     written: list[Path] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)   # up to date since the last build: not rewritten
+    removed: list[Path] = field(default_factory=list)     # the last build's, outdated now
+
+
+@dataclass(frozen=True)
+class Document:
+    """One .docx a build writes: a project's form, or the 汇总表 of all the unit's projects."""
+    path: Path
+    unit: Unit
+    projects: list[Project]
+    summary: bool
+    key: str = ""  # the digest of what it is built from (incremental.Inputs.document_key)
+
+
+Progress = Callable[[int, int], None]  # (documents written so far, documents to write)
 
 
 class UsageError(Exception):
@@ -83,36 +99,142 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     return specs
 
 
-def build(target: Path, *, output: Path | None = None, templates: list[Path] = ()) -> BuildResult:
-    """Read and check the specs, then write each valid project's form and the unit's 汇总表."""
-    from .render import Renderer  # Jinja and lxml are needed only when rendering
+def build(target: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
+          force: bool = False, progress: Progress | None = None) -> BuildResult:
+    """Read and check the specs, then write each valid project's form and the unit's 汇总表.
 
+    A whole folder built again rewrites only the documents whose inputs changed since its last
+    build into the same output folder (incremental.py); `force` rewrites them all. `jobs` > 1
+    renders in that many processes, writing the same bytes.
+    """
+    target = Path(target)
+    folder = target if target.is_dir() else target.parent
+    unit_path = find_unit_file(folder)
+    out = Path(output) if output else _default_output(unit_path, templates)
+    # One project file is built alone, outside the manifest: it is not the whole unit.
+    inputs = incremental.read_inputs(unit_path, project_files(folder), templates) if target.is_dir() else None
+    previous = incremental.Manifest.load(out, folder) if inputs and out else None
+
+    # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
+    if previous and not force and previous.is_up_to_date(inputs, out):
+        return _replay(previous, folder, out)
+
+    # 2. Read and check every spec.
     specs = read_specs(target, templates=templates)
     result = BuildResult(specs)
-    unit = specs.unit
-    if unit is None:
-        return result
-    out = Path(output) if output else Path("output") / str(unit.year)
-    renderer = Renderer()
-    good = []
+    if specs.unit is not None:
+        out = out or Path("output") / str(specs.unit.year)
+        # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
+        documents = plan_documents(specs, out, inputs, result)
+        # 4. Write those whose inputs changed since the last build.
+        stale = [d for d in documents if force or not (previous and previous.is_current(d.path.name, d.key, out))]
+        write_documents(stale, jobs=jobs, progress=progress)
+        result.written = [d.path for d in stale]
+        written = set(result.written)
+        result.unchanged = [d.path for d in documents if d.path not in written]
+    else:
+        documents = []
+    # 5. Remove what the last build wrote and this one does not, and remember this one.
+    if inputs and out:
+        result.removed = _remove_outdated(previous, documents, out)
+        write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
+    return result
+
+
+def plan_documents(specs: Specs, out: Path, inputs: incremental.Inputs | None,
+                   result: BuildResult) -> list[Document]:
+    """The documents a build of these specs writes; a project with errors is left out (and said so)."""
+    unit, good = specs.unit, []
     for project in specs.projects:
         if specs.errors_in(project.path):
             result.skipped.append((project.path, "规格有错误，未生成"))
-            continue
-        good.append(project)
-    names = unique_file_names(unit, good)
+        else:
+            good.append(project)
+
+    def key(projects: list[Project], name: str) -> str:
+        return inputs.document_key([p.path.name for p in projects], name) if inputs else ""
 
     # One document per project …
-    for project, name in zip(good, names):
-        result.written.append(write_atomic(out / name, renderer.render(unit, [project], summary=False)))
-
+    documents = [Document(out / name, unit, [project], False, key([project], name))
+                 for project, name in zip(good, unique_file_names(unit, good))]
     # … and the 汇总表 of them all, but only when every project made it in.
     summary_name = safe_file_name(unit.summary_title) + ".docx"
     if specs.has_errors:
         result.skipped.append((out / summary_name, "有项目存在错误，汇总表未生成"))
     elif good:
-        result.written.append(write_atomic(out / summary_name, renderer.render(unit, good, summary=True)))
-    return result
+        documents.append(Document(out / summary_name, unit, good, True, key(good, summary_name)))
+    return documents
+
+
+def write_documents(documents: list[Document], *, jobs: int = 1, progress: Progress | None = None) -> None:
+    """Render and write the documents; with jobs > 1 in that many processes (the same bytes)."""
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, len(documents))
+
+    if jobs > 1 and len(documents) > 1:
+        from .parallel import run_in_processes
+        run_in_processes(render_and_write, documents, jobs=jobs, weight=lambda d: len(d.projects), done=advance)
+    else:
+        render_and_write(documents, done=advance)
+
+
+def render_and_write(documents: list[Document], done: Callable[[int], None] | None = None) -> None:
+    """Render and write a share of a build's documents, in this process or a worker."""
+    from .render import Renderer  # Jinja and lxml are needed only when rendering
+
+    renderer = Renderer()
+    for document in documents:
+        write_atomic(document.path, renderer.render(document.unit, document.projects, summary=document.summary))
+        if done:
+            done(1)
+
+
+def _default_output(unit_path: Path, templates: list[Path]) -> Path | None:
+    """output/<年度>, the year read from the unit file; None if it cannot be read."""
+    specs = Specs(unit_path.parent)
+    node = _load(unit_path, specs)
+    if node is False:
+        return None
+    unit, _ = parse_unit(unit_path, node, kinds_module.load_kinds(list(templates)))
+    return Path("output") / str(unit.year) if unit else None
+
+
+def _replay(manifest: incremental.Manifest, folder: Path, out: Path) -> BuildResult:
+    """The result of a build that found nothing changed: the last build's problems, no writes."""
+    specs = Specs(folder, problems=[incremental.replayed_problem(p, folder) for p in manifest.problems])
+    skipped = [((folder if where == "specs" else out) / name, why) for where, name, why in manifest.skipped]
+    return BuildResult(specs, skipped=skipped, unchanged=[out / name for name in manifest.documents])
+
+
+def _remove_outdated(previous: incremental.Manifest | None, documents: list[Document], out: Path) -> list[Path]:
+    """Delete the last build's documents that this build does not write: their spec was removed
+    or renamed, or now has errors. A stale 汇总表 must not sit beside fresh forms."""
+    if previous is None:
+        return []
+    current = {d.path.name for d in documents}
+    removed = []
+    for name in sorted(set(previous.documents) - current):
+        path = out / name
+        if path.is_file():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _manifest(folder: Path, inputs: incremental.Inputs, result: BuildResult,
+              documents: list[Document]) -> incremental.Manifest:
+    manifest = incremental.Manifest(str(folder.resolve()), inputs.digest)
+    manifest.problems = [incremental.problem_record(p, folder) for p in result.specs.problems]
+    manifest.skipped = [["specs" if path.parent == folder else "output", path.name, why]
+                        for path, why in result.skipped]
+    for document in documents:
+        manifest.record(document.path, document.key)
+    return manifest
 
 
 def find_unit_file(folder: Path) -> Path:

