@@ -7,7 +7,7 @@ rules, framework, known values), so one rule serves every form kind.
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Callable, Iterable
 
 from .model import Project, Unit
@@ -89,3 +89,215 @@ def indicator_values_filled(project: Project) -> Iterable[Problem]:
                 yield problem(project, f"{spec.key}.{index}.{column.key}", "warning", "empty-value",
                               f"指标“{row.get('三级指标') or row.get('三级目标') or index + 1}”的"
                               f"“{column.label}”为空，表中将留白")
+
+
+def indicator_rows(project: Project):
+    """(index, row, value column key) for each indicator row of the project's kind."""
+    spec = project.kind.indicator_field
+    if spec is None:
+        return
+    for index, row in enumerate(project.values.get(spec.key) or ()):
+        yield index, row, f"{spec.key}.{index}", spec.value_column
+
+
+def row_name(row: dict, index: int) -> str:
+    return row.get("三级指标") or row.get("三级目标") or f"第 {index + 1} 行"
+
+
+# -- dates ---------------------------------------------------------------------------------
+@project_rule
+def dates_in_budget_year(project: Project) -> Iterable[Problem]:
+    """计划开始日期 and 计划完成日期 lie in the budget year of the unit file."""
+    year = project.unit.year
+    for spec in project.kind.fields:
+        value = project.values.get(spec.key)
+        if spec.in_year and value is not None and value.year != year:
+            yield problem(project, spec.key, "error", "date-in-year",
+                          f"“{spec.label}”{value.isoformat()} 不在预算年度 {year} 年内")
+
+
+@project_rule
+def dates_in_order(project: Project) -> Iterable[Problem]:
+    pair = project.kind.checks.get("date_range")
+    if not pair:
+        return
+    start, end = (project.get(k) for k in pair)
+    if start is not None and end is not None and start > end:
+        yield problem(project, pair[1], "error", "date-order",
+                      f"“{label_of(project, pair[1])}”{end.isoformat()} 早于"
+                      f"“{label_of(project, pair[0])}”{start.isoformat()}")
+
+
+# -- funding, continued --------------------------------------------------------------------
+@project_rule
+def totals_not_below(project: Project) -> Iterable[Problem]:
+    """项目资金总额 is cumulative over a multi-year project: never below the year's request."""
+    for total_key, annual_key in project.kind.checks.get("not_below", ()):
+        total, annual = project.get(total_key), project.get(annual_key)
+        if isinstance(total, Decimal) and isinstance(annual, Decimal) and total < annual:
+            yield problem(project, total_key, "error", "funding-total",
+                          f"“{label_of(project, total_key)}”{yuan(total)} 小于"
+                          f"“{label_of(project, annual_key)}”{yuan(annual)}（前者是项目全周期的累计数，不应更小）")
+
+
+# -- known values --------------------------------------------------------------------------
+@project_rule
+def known_values(project: Project) -> Iterable[Problem]:
+    for spec in project.kind.fields:
+        value = project.values.get(spec.key)
+        if spec.known and value and value not in spec.known:
+            yield problem(project, spec.key, "warning", "known-value",
+                          f"“{spec.label}”为“{value}”，不是常见取值（{'、'.join(spec.known)}）")
+
+
+# -- the indicator framework ---------------------------------------------------------------
+@project_rule
+def indicators_follow_framework(project: Project) -> Iterable[Problem]:
+    """Every 一级 and 二级 belongs to the kind's framework for the year, each 二级 under its own 一级."""
+    framework = project.kind.framework_for(project.unit.year)
+    if framework is None:
+        return
+    level1, level2 = _level_keys(project)
+    owner = {name: first for first, seconds in framework.levels.items() for name in seconds}
+    for index, row, where, _ in indicator_rows(project):
+        first, second = row.get(level1, ""), row.get(level2, "")
+        if not first:
+            continue  # reported by parse as a missing field
+        if first not in framework.levels:
+            yield problem(project, f"{where}.{level1}", "error", "framework-level1",
+                          f"“{level1}”为“{first}”，不属于 {project.unit.year} 年度的指标体系"
+                          f"（{'、'.join(framework.levels)}）")
+        elif not second:
+            yield problem(project, f"{where}.{level1}", "warning", "framework-level2",
+                          f"指标“{row_name(row, index)}”的“{level2}”为空")
+        elif second in owner and owner[second] != first:
+            yield problem(project, f"{where}.{level2}", "error", "framework-misplaced",
+                          f"“{second}”属于“{owner[second]}”，不应放在“{first}”下")
+        elif second not in framework.levels[first]:
+            yield problem(project, f"{where}.{level2}", "warning", "framework-level2",
+                          f"“{level2}”为“{second}”，不在“{first}”的常见二级指标中"
+                          f"（{'、'.join(framework.levels[first])}）")
+
+
+@project_rule
+def required_levels_present(project: Project) -> Iterable[Problem]:
+    framework = project.kind.framework_for(project.unit.year)
+    spec = project.kind.indicator_field
+    if framework is None or spec is None or project.values.get(spec.key) is None:
+        return
+    level1, _ = _level_keys(project)
+    present = {row.get(level1) for _, row, _, _ in indicator_rows(project)}
+    for name in framework.required:
+        if name not in present:
+            yield problem(project, spec.key, "error", "framework-required",
+                          f"缺少一级指标“{name}”：{project.unit.year} 年度的{project.kind.name}必须包含"
+                          f"{'、'.join(framework.required)}")
+
+
+@project_rule
+def levels_grouped(project: Project) -> Iterable[Problem]:
+    """Rows of one 一级 stand together; a group split in two prints as two merged cells."""
+    level1, _ = _level_keys(project)
+    seen, previous = set(), None
+    for index, row, where, _ in indicator_rows(project):
+        first = row.get(level1, "")
+        if first != previous and first in seen:
+            yield problem(project, f"{where}.{level1}", "warning", "framework-order",
+                          f"一级指标“{first}”的各行没有排在一起（第 {index + 1} 行又出现），表中会分成两格")
+        seen.add(first)
+        previous = first
+
+
+def _level_keys(project: Project) -> tuple[str, str]:
+    columns = [c.key for c in project.kind.indicator_field.columns] if project.kind.indicator_field else []
+    return (columns[0], columns[1]) if len(columns) >= 2 else ("一级指标", "二级指标")
+
+
+# -- indicator values ----------------------------------------------------------------------
+@project_rule
+def values_well_formed(project: Project) -> Iterable[Problem]:
+    """Quantitative values follow operator + number + (unit); percentages stay within 100."""
+    from .values import parse_value, spelling_problem
+    for index, row, where, column in indicator_rows(project):
+        if not column:
+            return
+        quantity = parse_value(str(row.get(column) or ""))
+        if quantity is None:
+            continue
+        at, name = f"{where}.{column}", row_name(row, index)
+        severity = spelling_problem(quantity)
+        if severity == "warning" and not quantity.unit:
+            yield problem(project, at, "warning", "value-format",
+                          f"指标“{name}”的值“{quantity.text}”缺少计量单位，如 {quantity.canonical()}(次)")
+        elif severity == "warning":
+            yield problem(project, at, "warning", "value-format",
+                          f"指标“{name}”的值“{quantity.text}”写法不规范，应写作“{quantity.canonical()}”"
+                          f"（perfdoc fmt 可自动改正）")
+        elif severity == "info":
+            yield problem(project, at, "info", "value-style",
+                          f"指标“{name}”的值“{quantity.text}”，系统格式为“{quantity.canonical()}”")
+        if quantity.is_percent and quantity.low > 100 and not quantity.is_upper_bound:
+            yield problem(project, at, "warning", "percent-over-100",
+                          f"指标“{name}”的值“{quantity.text}”超过 100%")
+
+
+@project_rule
+def satisfaction_and_cost_values(project: Project) -> Iterable[Problem]:
+    """满意度 is a floor in percent (≥90.00(%)); 成本 is a ceiling, no higher than the budget."""
+    from .values import parse_value
+    level1, level2 = _level_keys(project)
+    budget_key = project.kind.checks.get("budget")
+    budget = project.get(budget_key) if budget_key else None
+    for index, row, where, column in indicator_rows(project):
+        if not column:
+            return
+        text = str(row.get(column) or "").strip()
+        levels = row.get(level1, "") + row.get(level2, "")
+        quantity = parse_value(text)
+        at, name = f"{where}.{column}", row_name(row, index)
+        if "满意度" in levels and text and (quantity is None or quantity.operator != "≥" or not quantity.is_percent):
+            yield problem(project, at, "warning", "satisfaction-form",
+                          f"满意度指标“{name}”的值“{text}”应为“≥x(%)”的形式，如 ≥90.00(%)")
+        if "成本" not in levels or quantity is None:
+            continue
+        if not quantity.is_upper_bound:
+            # round down: a suggested ceiling must never exceed the budget it stands for
+            example = (f"≤{(budget / 10000).quantize(Decimal('0.01'), ROUND_DOWN)}(万元)"
+                       if isinstance(budget, Decimal) else "≤130.00(万元)")
+            yield problem(project, at, "warning", "cost-form",
+                          f"成本指标“{name}”的值“{text}”应为上限（≤），如 {example}")
+        ceiling = quantity.in_yuan()
+        if ceiling is None or not isinstance(budget, Decimal):
+            continue
+        budget_label = label_of(project, budget_key)
+        if ceiling > budget:
+            yield problem(project, at, "error", "cost-over-budget",
+                          f"成本指标“{name}”的上限 {text} = {yuan(ceiling)} 元，超过“{budget_label}”{yuan(budget)} 元")
+        elif ceiling != budget:
+            yield problem(project, at, "info", "cost-differs",
+                          f"成本指标“{name}”的上限 {text} = {yuan(ceiling)} 元，与“{budget_label}”{yuan(budget)} 元不同")
+
+
+# -- across the unit -----------------------------------------------------------------------
+@unit_rule
+def project_names_unique(unit: Unit, projects: list[Project]) -> Iterable[Problem]:
+    first_seen: dict[str, Project] = {}
+    for project in projects:
+        name = project.values.get("项目名称")
+        if not name:
+            continue
+        if name in first_seen:
+            yield problem(project, "项目名称", "error", "duplicate-project",
+                          f"项目名称“{name}”与 {first_seen[name].path.name} 重复：汇总表中会出现两个同名项目")
+        else:
+            first_seen[name] = project
+
+
+@unit_rule
+def implementing_unit_matches(unit: Unit, projects: list[Project]) -> Iterable[Problem]:
+    """A unit's 汇总表 lists its own projects: 实施单位 is normally the unit itself."""
+    for project in projects:
+        doer = project.values.get("实施单位")
+        if doer and doer != unit.name:
+            yield problem(project, "实施单位", "warning", "unit-mismatch",
+                          f"“实施单位”为“{doer}”，与单位文件中的单位“{unit.name}”不同")

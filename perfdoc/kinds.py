@@ -71,6 +71,8 @@ class FormKind:
     frameworks: tuple[Framework, ...] = ()
     source: Path | None = None
     options: dict = field(default_factory=dict, hash=False, compare=False)
+    # Which fields the form's rules look at (check.py): budget, date_range, not_below.
+    checks: dict = field(default_factory=dict, hash=False, compare=False)
 
     def field(self, key: str) -> FieldSpec | None:
         for spec in self.fields:
@@ -149,6 +151,7 @@ def read_kind(path: Path) -> FormKind:
                              for f in data.get("frameworks", ())),
             source=path,
             options=data.get("options", {}) or {},
+            checks=data.get("checks", {}) or {},
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
         raise KindError(f"{path}: 表式定义有误：{exc!r}") from None

@@ -92,7 +92,9 @@ class _Reader:
         if text is None:
             return None
         value = parse_amount(text)
-        if value is None:
+        if value is None and parse_amount(text.strip().lstrip("-")) is not None:
+            self.report(node, "amount-negative", f"“{label}”不能为负数，实际是“{text}”")
+        elif value is None:
             self.report(node, "amount", f"“{label}”应为金额（元），如 1,515,000.00，实际是“{text}”")
         elif value.as_tuple().exponent < -2:
             self.report(node, "amount-decimals", f"“{label}”最多两位小数（到分），实际是“{text}”")
