@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -54,9 +55,9 @@ class _Reader:
                 found[key.text] = (key, value)
                 continue
             self.report(key, "unknown-key", f"“{label}”中没有“{key.text}”这一项{_suggest(key.text, known)}")
-            close = difflib.get_close_matches(key.text, known, n=1, cutoff=0.5)
+            close = closest(key.text, known)
             if close:
-                self.suggested.add(close[0])
+                self.suggested.add(close)
         return found
 
     # -- scalars ---------------------------------------------------------------------------
@@ -138,9 +139,20 @@ def _describe(node: Node) -> str:
     return f"“{node.text}”"
 
 
+def closest(word: str, choices) -> str | None:
+    """The likeliest intended key: most characters in common, the closest length, the longest
+    common start (主管单位 → 主管部门 rather than 实施单位)."""
+    close = difflib.get_close_matches(word, list(choices), n=4, cutoff=0.5)
+    def score(choice: str):
+        common = sum(b.size for b in difflib.SequenceMatcher(None, word, choice).get_matching_blocks())
+        prefix = len(os.path.commonprefix([word, choice]))
+        return common, -abs(len(choice) - len(word)), prefix
+    return max(close, key=score) if close else None
+
+
 def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return f"，是否应为“{close[0]}”？" if close else f"（可用：{'、'.join(choices)}）"
+    close = closest(word, choices)
+    return f"，是否应为“{close}”？" if close else f"（可用：{'、'.join(choices)}）"
 
 
 # -- the unit file -------------------------------------------------------------------------
