@@ -101,3 +101,34 @@ def _exit_code(problems, strict: bool) -> int:
     if strict and any(p.severity == "warning" for p in problems):
         return 1
     return 0
+
+
+@main.command()
+@click.argument("kind", required=False)
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="写入此文件夹：每个表式一份 <表式>.schema.json，另加 单位.schema.json。")
+@TEMPLATES_OPTION
+@click.pass_context
+def schema(ctx, kind: str | None, output: Path | None, templates) -> None:
+    """输出规格文件的 JSON Schema（draft 7），供编辑器补全和检查。
+
+    \b
+    perfdoc schema 申报表          打印申报表项目文件的 schema
+    perfdoc schema -o schema       把全部表式和单位文件的 schema 写入 schema/
+    规格文件第一行写 # yaml-language-server: $schema=../../schema/申报表.schema.json
+    """
+    from .kinds import load_kinds
+    from .schema import kind_schema, unit_schema
+    kinds = _run(ctx, load_kinds, list(templates))
+    if output is None:
+        name = kind or "申报表"
+        if name not in kinds:
+            raise click.BadParameter(f"没有名为“{name}”的表式（可用：{'、'.join(kinds)}）", param_hint="KIND")
+        click.echo(json.dumps(kind_schema(kinds[name]), ensure_ascii=False, indent=2))
+        return
+    from .pipeline import write_atomic
+    documents = {f"{name}.schema.json": kind_schema(k) for name, k in kinds.items()}
+    documents["单位.schema.json"] = unit_schema(kinds)
+    for file_name, document in documents.items():
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        click.echo(f"已生成 {write_atomic(output / file_name, text.encode('utf-8'))}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/perfdoc.schema.json\n"
+SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/{kind}.schema.json\n"
 
 
 def scalar(value, *, raw: bool = False) -> str:
@@ -67,7 +67,7 @@ def 申报表(fixture: dict, folder: Path) -> None:
     shared = {k: projects[0][k] for k in ("主管部门", "实施单位") if all(p[k] == projects[0][k] for p in projects)}
     unit = {"单位": fixture["unit"], "年度": str(fixture["year"]), "表式": "申报表", **shared}
     (folder / "单位.yaml").write_text(
-        "# 单位文件：本单位本年度各项目共用的信息。项目文件中未写的 主管部门、实施单位 取这里的值。\n"
+        SCHEMA_LINE.format(kind="单位") + "# 单位文件：本单位本年度各项目共用的信息。项目文件中未写的 主管部门、实施单位 取这里的值。\n"
         + mapping(unit, raw_keys=("年度",)), encoding="utf-8")
     amounts = ("项目资金总额", "年度资金申请总额", "当年财政拨款", "上年结转资金", "其他资金", "财政资金")
     for index, project in enumerate(projects, 1):
@@ -83,7 +83,7 @@ def 申报表(fixture: dict, folder: Path) -> None:
             ordered[key] = spec.pop(key)
         ordered["项目资金"] = money
         ordered.update(spec)
-        text = SCHEMA_LINE + mapping(ordered, raw_keys=amounts + ("计划开始日期", "计划完成日期"))
+        text = SCHEMA_LINE.format(kind="申报表") + mapping(ordered, raw_keys=amounts + ("计划开始日期", "计划完成日期"))
         (folder / f"{file_stem(index, project['项目名称'])}.yaml").write_text(text, encoding="utf-8")
 
 
