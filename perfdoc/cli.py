@@ -132,3 +132,33 @@ def schema(ctx, kind: str | None, output: Path | None, templates) -> None:
     for file_name, document in documents.items():
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         click.echo(f"已生成 {write_atomic(output / file_name, text.encode('utf-8'))}")
+
+
+@main.command()
+@click.argument("target", type=SPEC_FOLDER)
+@click.option("--write", is_flag=True, help="直接改写文件（默认只显示差异）。")
+@click.option("--check", is_flag=True, help="有需要改写的值时退出码为 1（用于 CI）。")
+@TEMPLATES_OPTION
+@click.pass_context
+def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
+    """把指标值改成系统格式（=2(场) → =2.00(场)，(百分比) → (%)，去掉多余空格）。
+
+    默认只显示差异；--write 才改写文件。只改动这些值本身，注释、键的顺序和其他内容原样保留。
+    """
+    import difflib
+    from .pipeline import normalize, write_atomic
+    results, problems = _run(ctx, normalize, target, templates=list(templates))
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+    changed = [r for r in results if r.changes]
+    for result in changed:
+        if write:
+            write_atomic(result.path, result.after.encode("utf-8"))
+            click.echo(f"已改写 {result.path}（{len(result.changes)} 处）")
+        else:
+            click.echo("".join(difflib.unified_diff(
+                result.before.splitlines(keepends=True), result.after.splitlines(keepends=True),
+                fromfile=str(result.path), tofile=str(result.path))), nl=False)
+    total = sum(len(r.changes) for r in changed)
+    click.echo(f"{len(changed)} 个文件中有 {total} 处指标值{'已改为' if write else '可改为'}系统格式", err=True)
+    sys.exit(1 if problems or (check and changed and not write) else 0)

@@ -32,6 +32,8 @@ class Scalar:
     line: int
     col: int
     quoted: bool = False
+    style: str = ""      # "" plain, "'" or '"' quoted, "|" or ">" block
+    span: tuple[int, int] = (0, 0)  # character offsets of the scalar as written, for `fmt`
 
     @property
     def is_null(self) -> bool:
@@ -169,8 +171,9 @@ class _Composer:
         elif kind is yaml.AliasEvent:
             self._fail(event, "yaml-alias", f"不支持 YAML 别名（*{event.anchor}）：请把内容直接写出")
         elif kind is yaml.ScalarEvent:
-            style = event.style
-            self._add(Scalar(event.value, *self._pos(event), quoted=bool(style) and style in "'\""))
+            style = event.style or ""
+            self._add(Scalar(event.value, *self._pos(event), quoted=bool(style) and style in "'\"",
+                             style=style, span=(event.start_mark.index, event.end_mark.index)))
         elif kind is yaml.MappingStartEvent:
             self._open(Mapping(*self._pos(event)))
         elif kind is yaml.SequenceStartEvent:

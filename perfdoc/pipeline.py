@@ -115,6 +115,36 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     return result
 
 
+@dataclass
+class Respelt:
+    """One file as `perfdoc fmt` would leave it."""
+    path: Path
+    before: str
+    after: str
+    changes: list
+
+
+def normalize(target: Path, *, templates: list[Path] = ()) -> tuple[list[Respelt], list[Problem]]:
+    """Respell the indicator values of a unit's specs canonically (for `perfdoc fmt`)."""
+    from .load import decode
+    from .normalize import normalize_text
+    target = Path(target)
+    folder, only = (target.parent, target) if target.is_file() else (target, None)
+    specs = read_specs(folder, templates=templates)
+    if specs.unit is None:
+        return [], specs.problems
+    results, problems = [], []
+    for path in [only] if only else project_files(folder):
+        if any(p.path == path and p.rule.startswith(("yaml", "file", "encoding", "duplicate-key"))
+               for p in specs.problems if p.is_error):
+            problems += [p for p in specs.problems if p.path == path and p.is_error]
+            continue
+        text, _ = decode(path, path.read_bytes())
+        after, changes = normalize_text(path, text, specs.unit.kind)
+        results.append(Respelt(path, text, after, changes))
+    return results, problems
+
+
 def find_unit_file(folder: Path) -> Path:
     if not folder.is_dir():
         raise UsageError(f"找不到规格文件夹：{folder}")
