@@ -301,3 +301,13 @@ def implementing_unit_matches(unit: Unit, projects: list[Project]) -> Iterable[P
         if doer and doer != unit.name:
             yield problem(project, "实施单位", "warning", "unit-mismatch",
                           f"“实施单位”为“{doer}”，与单位文件中的单位“{unit.name}”不同")
+
+
+@unit_rule
+def year_matches_folder(unit: Unit, projects: list[Project]) -> Iterable[Problem]:
+    """specs/2025/ holding 年度: 2024 is almost always last year's file copied and not updated."""
+    folder = unit.path.parent.name
+    if folder.isdigit() and len(folder) == 4 and int(folder) != unit.year:
+        line, col = unit.lines.get("年度", (1, 1))
+        yield Problem(unit.path, line, col, "warning", "year-folder",
+                      f"“年度”为 {unit.year}，但所在文件夹是 {folder}：是否忘了改年度？")

@@ -131,10 +131,27 @@ def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Problem
     lines = text.splitlines()
     bad = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in bad[: max(col, 1) + 1] or "tab" in what.lower():
-        message = "YAML 缩进中有制表符（Tab），请改用空格缩进"
-    else:
-        message = f"YAML 语法错误：{_SYNTAX_HINTS.get(what, what)}"
-    return Problem(path, line, col, "error", "yaml-syntax", message)
+        return Problem(path, line, col, "error", "yaml-syntax", "YAML 缩进中有制表符（Tab），请改用空格缩进")
+    colon = _misspelt_colon(lines, line)
+    if colon:
+        return Problem(path, colon[0], colon[1], "error", "yaml-syntax", colon[2])
+    return Problem(path, line, col, "error", "yaml-syntax", f"YAML 语法错误：{_SYNTAX_HINTS.get(what, what)}")
+
+
+def _misspelt_colon(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """The commonest slip of a Chinese keyboard: `键：值` or `键:值` where YAML needs `键: 值`.
+
+    The parser notices a line or two later; point at the line that holds the slip.
+    """
+    for number in range(max(line - 2, 1), min(line, len(lines)) + 1):
+        content = lines[number - 1].split(" #")[0]
+        if ": " in content or content.rstrip().endswith(":") or content.lstrip().startswith(("#", "- ")):
+            continue
+        for mark, why in (("：", "用了全角冒号“：”"), (":", "冒号后缺少空格")):
+            at = content.find(mark)
+            if at > 0:
+                return number, at + 1, f"YAML 语法错误：{why}；“键: 值”要用半角冒号加一个空格"
+    return None
 
 
 _SYNTAX_HINTS = {

@@ -169,6 +169,8 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
     name = _required_text(reader, node, found, "单位")
     year_text = _required_text(reader, node, found, "年度")
     year = None
+    if "年度" in found:
+        reader.lines["年度"] = (found["年度"][1].line, found["年度"][1].col)
     if year_text is not None:
         if re.fullmatch(r"\d{4}", year_text.strip()):
             year = int(year_text)

@@ -117,3 +117,16 @@ def test_billion_laughs_is_refused_quickly(run_cli, tmp_path, monkeypatch):
     monkeypatch.chdir(unit_folder(tmp_path, projects={"bomb.yaml": bomb}))
     result = run_cli("validate", ".")
     assert "bomb.yaml:2:8: error[yaml-alias]" in result.stdout
+
+
+def test_a_year_that_differs_from_its_folder_is_flagged(run_cli, tmp_path, monkeypatch):
+    folder = unit_folder(tmp_path)
+    (tmp_path / "2025").mkdir()
+    shutil.move(str(folder), tmp_path / "2025" / "x")
+    renamed = tmp_path / "2024"
+    shutil.move(str(tmp_path / "2025" / "x"), renamed)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("validate", "2024")
+    assert lines(result)[0] == "2024/单位.yaml:2:5: warning[year-folder]: “年度”为 2025，但所在文件夹是 2024：是否忘了改年度？"
+    assert result.exit_code == 0
+    assert "year-folder" not in run_cli("validate", SPECS / "2025").stdout
