@@ -84,10 +84,12 @@ def indicator_values_filled(project: Project) -> Iterable[Problem]:
     if spec is None:
         return
     for index, row in enumerate(project.values.get(spec.key) or ()):
+        if is_bare_row(spec, row):
+            continue  # see bare_indicator_rows
         for column in spec.columns:
             if column.warn_empty and not str(row.get(column.key) or "").strip():
                 yield problem(project, f"{spec.key}.{index}.{column.key}", "warning", "empty-value",
-                              f"指标“{row.get('三级指标') or row.get('三级目标') or index + 1}”的"
+                              f"指标“{row_name(row, index)}”的"
                               f"“{column.label}”为空，表中将留白")
 
 
@@ -164,18 +166,18 @@ def indicators_follow_framework(project: Project) -> Iterable[Problem]:
         if not first:
             continue  # reported by parse as a missing field
         if first not in framework.levels:
-            yield problem(project, f"{where}.{level1}", "error", "framework-level1",
+            yield problem(project, f"{where}.{level1}", framework.cap("error"), "framework-level1",
                           f"“{level1}”为“{first}”，不属于 {project.unit.year} 年度的指标体系"
                           f"（{'、'.join(framework.levels)}）")
         elif not second:
             yield problem(project, f"{where}.{level1}", "warning", "framework-level2",
                           f"指标“{row_name(row, index)}”的“{level2}”为空")
         elif second in owner and owner[second] != first:
-            yield problem(project, f"{where}.{level2}", "error", "framework-misplaced",
+            yield problem(project, f"{where}.{level2}", framework.cap("error"), "framework-misplaced",
                           f"“{second}”属于“{owner[second]}”，不应放在“{first}”下")
         elif second not in framework.levels[first]:
             yield problem(project, f"{where}.{level2}", "warning", "framework-level2",
-                          f"“{level2}”为“{second}”，不在“{first}”的常见二级指标中"
+                          f"“{level2}”为“{second}”，不在“{first}”的常见{level2}中"
                           f"（{'、'.join(framework.levels[first])}）")
 
 
@@ -189,8 +191,8 @@ def required_levels_present(project: Project) -> Iterable[Problem]:
     present = {row.get(level1) for _, row, _, _ in indicator_rows(project)}
     for name in framework.required:
         if name not in present:
-            yield problem(project, spec.key, "error", "framework-required",
-                          f"缺少一级指标“{name}”：{project.unit.year} 年度的{project.kind.name}必须包含"
+            yield problem(project, spec.key, framework.cap("error"), "framework-required",
+                          f"缺少{level1}“{name}”：{project.unit.year} 年度的{project.kind.name}必须包含"
                           f"{'、'.join(framework.required)}")
 
 
@@ -203,7 +205,7 @@ def levels_grouped(project: Project) -> Iterable[Problem]:
         first = row.get(level1, "")
         if first != previous and first in seen:
             yield problem(project, f"{where}.{level1}", "warning", "framework-order",
-                          f"一级指标“{first}”的各行没有排在一起（第 {index + 1} 行又出现），表中会分成两格")
+                          f"{level1}“{first}”的各行没有排在一起（第 {index + 1} 行又出现），表中会分成两格")
         seen.add(first)
         previous = first
 
@@ -225,7 +227,7 @@ def values_well_formed(project: Project) -> Iterable[Problem]:
         if quantity is None:
             continue
         at, name = f"{where}.{column}", row_name(row, index)
-        severity = spelling_problem(quantity)
+        severity = spelling_problem(quantity) if _system_spelling(project) else None
         if severity == "warning" and not quantity.unit:
             yield problem(project, at, "warning", "value-format",
                           f"指标“{name}”的值“{quantity.text}”缺少计量单位，如 {quantity.canonical()}(次)")
@@ -255,7 +257,7 @@ def satisfaction_and_cost_values(project: Project) -> Iterable[Problem]:
         levels = row.get(level1, "") + row.get(level2, "")
         quantity = parse_value(text)
         at, name = f"{where}.{column}", row_name(row, index)
-        if "满意度" in levels and text and (quantity is None or quantity.operator != "≥" or not quantity.is_percent):
+        if "满意度" in levels and text and _system_spelling(project) and (quantity is None or quantity.operator != "≥" or not quantity.is_percent):
             yield problem(project, at, "warning", "satisfaction-form",
                           f"满意度指标“{name}”的值“{text}”应为“≥x(%)”的形式，如 ≥90.00(%)")
         if "成本" not in levels or quantity is None:
@@ -276,6 +278,12 @@ def satisfaction_and_cost_values(project: Project) -> Iterable[Problem]:
         elif ceiling != budget:
             yield problem(project, at, "info", "cost-differs",
                           f"成本指标“{name}”的上限 {text} = {yuan(ceiling)} 元，与“{budget_label}”{yuan(budget)} 元不同")
+
+
+def _system_spelling(project: Project) -> bool:
+    """Whether the form's values follow the budget system's spelling (≥90.00(%)); the 2020 form
+    predates it (=100%, =1台, =90 throughout), so its kind turns these checks off."""
+    return project.kind.checks.get("system_spelling", True)
 
 
 # -- across the unit -----------------------------------------------------------------------
@@ -311,3 +319,74 @@ def year_matches_folder(unit: Unit, projects: list[Project]) -> Iterable[Problem
         line, col = unit.lines.get("年度", (1, 1))
         yield Problem(unit.path, line, col, "warning", "year-folder",
                       f"“年度”为 {unit.year}，但所在文件夹是 {folder}：是否忘了改年度？")
+
+
+# -- blanks, amounts kept as text, text typed twice ----------------------------------------
+def is_bare_row(spec, row: dict) -> bool:
+    """A row with only its merged levels filled (投入与管理 | 投入管理 | | ): the 2020 form prints
+    a 二级 without indicators this way, so it is published data, not a forgotten value."""
+    rest = [c.key for c in spec.columns if c.key not in spec.merge]
+    return any(row.get(c) for c in spec.merge) and not any(str(row.get(c) or "").strip() for c in rest)
+
+
+@project_rule
+def bare_indicator_rows(project: Project) -> Iterable[Problem]:
+    spec = project.kind.indicator_field
+    if spec is None or any(c.required for c in spec.columns if c.key not in spec.merge):
+        return  # where the form requires them, parse reports the blanks as errors
+    for index, row in enumerate(project.values.get(spec.key) or ()):
+        if is_bare_row(spec, row):
+            levels = " / ".join(row[c] for c in spec.merge if row.get(c))
+            blank = "、".join(c.label for c in spec.columns if c.key not in spec.merge)
+            yield problem(project, f"{spec.key}.{index}", "info", "bare-row",
+                          f"第 {index + 1} 行“{levels}”的{blank}为空：按发布的表式原样打印，这几格留白")
+
+
+def _fields(specs, prefix: str = ""):
+    """(dotted key, spec) of every field, group members included, indicator tables excluded."""
+    for spec in specs:
+        if spec.type == "group":
+            yield from _fields(spec.fields, f"{prefix}{spec.key}.")
+        elif spec.type != "indicators":
+            yield prefix + spec.key, spec
+
+
+@project_rule
+def fields_filled(project: Project) -> Iterable[Problem]:
+    """A field the form prints but the spec leaves blank: allowed, but a blank in a public form."""
+    for dotted, spec in _fields(project.kind.fields):
+        if spec.warn_empty and not spec.required and not str(project.get(dotted) or "").strip():
+            yield problem(project, dotted, "warning", "empty-field", f"“{spec.label}”为空，表中将留白")
+
+
+@project_rule
+def amounts_as_text(project: Project) -> Iterable[Problem]:
+    """Amounts the form prints exactly as typed (2020 目标表: 3,230,000.00 beside 266,980)."""
+    from .parse import parse_amount
+    for dotted, spec in _fields(project.kind.fields):
+        text = str(project.get(dotted) or "").strip()
+        if spec.format == "amount" and text and parse_amount(text) is None:
+            yield problem(project, dotted, "warning", "amount-text",
+                          f"“{spec.label}”应为金额（元），如 3,230,000.00，实际是“{text}”；将按原样打印")
+
+
+@project_rule
+def text_typed_twice(project: Project) -> Iterable[Problem]:
+    """A value that is one phrase twice over (审价结算流程规范，结论合理审价结算流程规范，结论合理)
+    is a paste slip the published tables show; it prints as written."""
+    for dotted, value in _texts(project):
+        half = len(value) // 2
+        if len(value) >= 8 and len(value) % 2 == 0 and value[:half] == value[half:]:
+            yield problem(project, dotted, "warning", "typed-twice",
+                          f"“{value[:half]}”似乎重复输入了两遍：“{value}”")
+
+
+def _texts(project: Project):
+    for dotted, spec in _fields(project.kind.fields):
+        if spec.type == "text" and isinstance(project.get(dotted), str):
+            yield dotted, project.get(dotted).strip()
+    spec = project.kind.indicator_field
+    for index, row in enumerate(project.values.get(spec.key) or () if spec else ()):
+        for column in spec.columns:
+            if isinstance(row.get(column.key), str):
+                yield f"{spec.key}.{index}.{column.key}", row[column.key].strip()

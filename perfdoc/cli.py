@@ -13,8 +13,19 @@ import click
 from . import __version__
 
 SPEC_FOLDER = click.Path(exists=True, path_type=Path)
+
+
+def _existing_folders(ctx, param, folders):
+    """Refuse a --templates folder that is not there, in one line rather than click's usage text."""
+    for folder in folders:
+        if not folder.is_dir():
+            click.echo(f"perfdoc: 模板文件夹不存在：{folder}", err=True)
+            ctx.exit(2)
+    return folders
+
+
 TEMPLATES_OPTION = click.option(
-    "--templates", "templates", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+    "--templates", "templates", multiple=True, type=click.Path(path_type=Path), callback=_existing_folders,
     help="额外的表式/模板文件夹（可重复）：同名 .docx 覆盖内置模板，.yaml 定义新表式。")
 
 
@@ -63,6 +74,87 @@ def build(ctx, target: Path, output: Path | None, templates) -> None:
     for path in result.written:
         click.echo(f"已生成 {path}")
     sys.exit(_exit_code(result.specs.problems, strict=False))
+
+
+@main.command()
+@TEMPLATES_OPTION
+@click.pass_context
+def forms(ctx, templates) -> None:
+    """列出可用的表式：名称、年度、字段与模板。"""
+    from .kinds import load_kinds
+    kinds = _run(ctx, load_kinds, list(templates))
+    for kind in kinds.values():
+        click.echo("\n".join(_kind_lines(kind, kinds)) + "\n")
+
+
+@main.group("templates")
+def templates_group() -> None:
+    """内置模板：导出一份，在 Word 或 WPS 中改成本单位的版式。"""
+
+
+@templates_group.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="覆盖文件夹中已有的同名文件。")
+@click.pass_context
+def export(ctx, folder: Path, force: bool) -> None:
+    """把内置模板（.docx）、表式定义（.yaml）和说明 TEMPLATES.md 写到 FOLDER。"""
+    from .kinds import export_templates
+    for path in _run(ctx, export_templates, folder, overwrite=force):
+        click.echo(f"已导出 {path}")
+    click.echo(f"在 Word 或 WPS 中修改这些 .docx（先读 {folder / 'TEMPLATES.md'}），然后用 "
+               f"perfdoc build <规格文件夹> --templates {folder}，"
+               f"或在 单位.yaml 中写“模板: <此文件夹相对于单位文件的路径>”。")
+
+
+def _kind_lines(kind, kinds) -> list[str]:
+    """A kind as `perfdoc forms` shows it: name and title, years, template, then its fields."""
+    from .kinds import builtin_dir, default_kind
+    defaults = [year for year in kind.years if default_kind(kinds, year) is kind]
+    origin = "内置" if kind.template.parent == builtin_dir() else "自定义"
+    lines = [f"{kind.name}：{kind.title}"]
+    if kind.description:
+        lines.append(f"  说明：{kind.description}")
+    lines.append(f"  年度：{_years(kind.years) or '不限'}"
+                 + (f"（{_years(defaults)} 年度的单位文件未写“表式”时用它）" if defaults else ""))
+    lines.append(f"  模板（{origin}）：{kind.template}")
+    lines.append("  字段（* 为必填）：")
+    return lines + _field_lines(kind.fields, "    ")
+
+
+FIELD_KINDS = {"text": "文字", "date": "日期 YYYY-MM-DD", "amount": "金额（元）", "number": "数字",
+               "group": "一组", "indicators": "列表，每行一个指标"}
+
+
+def _field_lines(specs, indent: str) -> list[str]:
+    """One line per field: key, what it holds, the label printed where that differs."""
+    lines = []
+    for spec in specs:
+        what = "金额（元），按原样打印" if spec.format == "amount" else FIELD_KINDS[spec.type]
+        if spec.label != spec.key:
+            what += f"，表中印作“{spec.label}”"
+        if spec.unit_default:
+            what += "，可在单位文件中统一写"
+        lines.append(f"{indent}{_pad(spec.key + (' *' if spec.required else ''), 32 - len(indent))}{what}")
+        lines += _field_lines(spec.fields or spec.columns, indent + "  ")
+    return lines
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a display width, counting a Chinese character as two columns."""
+    import unicodedata
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - shown)
+
+
+def _years(years) -> str:
+    """2024、2025 … 2030 as 2024–2030; gaps kept: 2020、2022–2023."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return "、".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
 def _run(ctx, fn, *args, **kwargs):

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 FIELD_TYPES = ("text", "date", "amount", "number", "group", "indicators")
+FIELD_FORMATS = ("", "amount")  # a text field's expected shape, checked but printed as typed
 
 
 class KindError(Exception):
@@ -34,6 +35,7 @@ class FieldSpec:
     merge: tuple[str, ...] = ()                   # indicator columns merged vertically
     warn_empty: bool = False
     value_column: str = ""
+    format: str = ""                              # "amount": text printed as typed, checked as 元
 
     def child(self, key: str) -> "FieldSpec | None":
         for spec in self.fields or self.columns:
@@ -48,6 +50,13 @@ class Framework:
     years: tuple[int, ...]
     required: tuple[str, ...]
     levels: dict[str, tuple[str, ...]]
+    # "warning" where a form's published tables bend its framework routinely (the 2020 目标表):
+    # then no departure from it is an error.
+    severity: str = "error"
+
+    def cap(self, severity: str) -> str:
+        """The severity a departure from this framework is reported with."""
+        return "warning" if self.severity == "warning" and severity == "error" else severity
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,23 @@ def load_kinds(extra_dirs: list[Path] = ()) -> dict[str, FormKind]:
     return kinds
 
 
+EXPORTED = ("*.docx", "*.yaml", "*.md")  # templates, their kind definitions, TEMPLATES.md
+
+
+def export_templates(target: Path, *, overwrite: bool = False) -> list[Path]:
+    """Copy the built-in templates, kind definitions and their documentation into `target`,
+    for an organisation to restyle; refuse to replace files there unless told to."""
+    import shutil
+    sources = sorted({p for pattern in EXPORTED for p in builtin_dir().glob(pattern)})
+    target = Path(target)
+    clashes = [target / p.name for p in sources if (target / p.name).exists()]
+    if clashes and not overwrite:
+        raise KindError(f"{target} 中已有 {'、'.join(p.name for p in clashes)}："
+                        f"不会覆盖已修改的模板（确要覆盖请加 --force）")
+    target.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copyfile(p, target / p.name)) for p in sources]
+
+
 def _replace_template(kind: FormKind, template: Path) -> FormKind:
     from dataclasses import replace
     return replace(kind, template=template)
@@ -135,7 +161,7 @@ def read_kind(path: Path) -> FormKind:
     """Read one kind definition file."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return FormKind(
+        kind = FormKind(
             name=data["name"],
             title=data.get("title", data["name"]),
             description=data.get("description", ""),
@@ -147,14 +173,32 @@ def read_kind(path: Path) -> FormKind:
             sums=tuple(SumRule(s["total"], tuple(s["parts"]), s.get("severity", "error"))
                        for s in data.get("sums", ())),
             frameworks=tuple(Framework(tuple(f["years"]), tuple(f.get("required", ())),
-                                       {k: tuple(v or ()) for k, v in f["levels"].items()})
+                                       {k: tuple(v or ()) for k, v in f["levels"].items()},
+                                       f.get("severity", "error"))
                              for f in data.get("frameworks", ())),
             source=path,
             options=data.get("options", {}) or {},
             checks=data.get("checks", {}) or {},
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
-        raise KindError(f"{path}: 表式定义有误：{exc!r}") from None
+    except OSError as exc:
+        raise KindError(f"{path}: 无法读取表式定义：{exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise KindError(f"{path}: 表式定义不是有效的 YAML：{_yaml_reason(exc)}") from None
+    except KeyError as exc:
+        raise KindError(f"{path}: 表式定义缺少“{exc.args[0]}”") from None
+    except (TypeError, AttributeError, ValueError):
+        raise KindError(f"{path}: 表式定义的结构有误：应为 name、template、fields 等若干“键: 值”"
+                        f"（见 TEMPLATES.md）") from None
+    if not kind.template.is_file():
+        raise KindError(f"{path}: 找不到表式“{kind.name}”的模板 {kind.template.name}"
+                        f"（应与表式定义放在同一文件夹中）")
+    return kind
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"第 {mark.line + 1} 行：" if mark else ""
+    return where + str(getattr(exc, "problem", None) or exc)
 
 
 def _field(key: str, data: dict) -> FieldSpec:
@@ -176,4 +220,11 @@ def _field(key: str, data: dict) -> FieldSpec:
         merge=tuple(data.get("merge", ())),
         warn_empty=bool(data.get("warn_empty", False)),
         value_column=data.get("value_column", ""),
+        format=_field_format(key, data.get("format", "")),
     )
+
+
+def _field_format(key: str, name: str) -> str:
+    if name not in FIELD_FORMATS:
+        raise KindError(f"字段 {key} 的格式“{name}”未知（可用：{'、'.join(filter(None, FIELD_FORMATS))}）")
+    return name

@@ -19,7 +19,7 @@ from .load import Mapping, Node, Scalar, Sequence
 from .model import Project, Unit
 from .problems import Problem
 
-UNIT_FIELDS = ("单位", "年度", "表式")
+UNIT_FIELDS = ("单位", "年度", "表式", "模板")
 
 # XML 1.0 forbids these; one of them in a value makes Word refuse the whole document.
 _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -183,6 +183,10 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
         if kind is None:
             reader.report(found["表式"][1], "unknown-kind",
                           f"没有名为“{kind_name}”的表式{_suggest(kind_name or '', kinds)}")
+        elif year is not None and kind.years and year not in kind.years:
+            reader.report(found["表式"][1], "kind-year",
+                          f"表式“{kind_name}”用于 {'、'.join(map(str, kind.years))} 年度，"
+                          f"单位文件的“年度”是 {year}", "warning")
     elif year is not None:
         kind = default_kind(kinds, year)
         if kind is None:
@@ -194,9 +198,25 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
             if value is not None:
                 defaults[key] = value
                 reader.lines[key] = (found[key][1].line, found[key][1].col)
-    if reader.problems or name is None or year is None or kind is None:
+    if any(p.is_error for p in reader.problems) or name is None or year is None or kind is None:
         return None, reader.problems
     return Unit(path, name, year, kind, defaults, reader.lines), reader.problems
+
+
+def unit_templates(path: Path, node: Node | None) -> tuple[list[Path], list[Problem]]:
+    """The unit file's 模板 folder (relative to the unit file), read before the kinds are loaded:
+    an organisation's restyled templates and its own kinds live there."""
+    reader = _Reader(path)
+    value = node.get("模板") if isinstance(node, Mapping) else None
+    text = reader.text(value, "模板")
+    if not text or not text.strip():
+        return [], reader.problems
+    folder = path.parent / text.strip()
+    if not folder.is_dir():
+        reader.report(value, "templates-folder",
+                      f"“模板”文件夹“{text}”不存在（相对于单位文件所在的文件夹，即 {folder}）")
+        return [], reader.problems
+    return [folder], reader.problems
 
 
 def _required_text(reader: _Reader, node: Mapping, found: dict, key: str) -> str | None:

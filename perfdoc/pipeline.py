@@ -16,7 +16,7 @@ from pathlib import Path
 from . import check, kinds as kinds_module
 from .load import LoadError, load_file
 from .model import Project, Unit
-from .parse import parse_project, parse_unit
+from .parse import parse_project, parse_unit, unit_templates
 from .problems import Problem, sort_problems
 
 UNIT_FILE_NAMES = ("单位.yaml", "单位.yml")
@@ -57,11 +57,13 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     unit_path = find_unit_file(folder)
     specs = Specs(folder)
 
-    # 1. The form kinds: built-in ones, plus any in --templates folders.
-    known_kinds = kinds_module.load_kinds(list(templates))
-
-    # 2. The unit file says whose projects these are, the year, and the form kind.
+    # 1. The unit file says whose projects these are, the year, the form kind and its templates.
     node = _load(unit_path, specs)
+
+    # 2. The form kinds: built-in ones, then the unit file's 模板 folder, then any --templates.
+    folders, problems = unit_templates(unit_path, node or None)
+    specs.problems += problems
+    known_kinds = kinds_module.load_kinds([*folders, *templates])
     if node is not False:
         specs.unit, problems = parse_unit(unit_path, node, known_kinds)
         specs.problems += problems

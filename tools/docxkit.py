@@ -66,9 +66,10 @@ class Grid:
             body = paragraph("" if vmerge == "continue" else text, style, align, keep_next=keep_next)
         return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{body}</w:tc>"
 
-    def row(self, *cells: str, split: bool = False) -> str:
-        """A table row; rows don't break across pages unless `split` (long free text must)."""
-        trpr = "" if split else "<w:cantSplit/>"
+    def row(self, *cells: str, split: bool = False, header: bool = False) -> str:
+        """A table row; rows don't break across pages unless `split` (long free text must); a
+        `header` row repeats atop each page the table runs onto."""
+        trpr = ("" if split else "<w:cantSplit/>") + ("<w:tblHeader/>" if header else "")
         return f'<w:tr><w:trPr>{trpr}</w:trPr>{"".join(cells)}</w:tr>'
 
     def tag_row(self, tag: str) -> str:
@@ -125,6 +126,8 @@ def styles() -> str:
                before=0, after=240, keep_next=True),
         _style("FormTitle", "表名", size=32, bold=True, align="center", font=HEADING_FONT, keep_next=True),
         _style("FormYear", "表头年度", size=24, align="center", before=60, after=120, keep_next=True),
+        _style("FormUnit", "表头单位", size=21, after=60, keep_next=True),
+        _style("TableSection", "表格分区标题", size=21, bold=True, align="center"),
         _style("TableText", "表格文字", size=21),
         _style("TableLabel", "表格标签", size=21),
         _style("Note", "表注", size=21, before=120),
