@@ -227,7 +227,7 @@ def values_well_formed(project: Project) -> Iterable[Problem]:
         if quantity is None:
             continue
         at, name = f"{where}.{column}", row_name(row, index)
-        severity = spelling_problem(quantity) if _system_spelling(project) else None
+        severity = spelling_problem(quantity) if project.kind.system_spelling else None
         if severity == "warning" and not quantity.unit:
             yield problem(project, at, "warning", "value-format",
                           f"指标“{name}”的值“{quantity.text}”缺少计量单位，如 {quantity.canonical()}(次)")
@@ -257,7 +257,8 @@ def satisfaction_and_cost_values(project: Project) -> Iterable[Problem]:
         levels = row.get(level1, "") + row.get(level2, "")
         quantity = parse_value(text)
         at, name = f"{where}.{column}", row_name(row, index)
-        if "满意度" in levels and text and _system_spelling(project) and (quantity is None or quantity.operator != "≥" or not quantity.is_percent):
+        floor = quantity is not None and quantity.operator == "≥" and quantity.is_percent
+        if "满意度" in levels and text and project.kind.system_spelling and not floor:
             yield problem(project, at, "warning", "satisfaction-form",
                           f"满意度指标“{name}”的值“{text}”应为“≥x(%)”的形式，如 ≥90.00(%)")
         if "成本" not in levels or quantity is None:
@@ -278,12 +279,6 @@ def satisfaction_and_cost_values(project: Project) -> Iterable[Problem]:
         elif ceiling != budget:
             yield problem(project, at, "info", "cost-differs",
                           f"成本指标“{name}”的上限 {text} = {yuan(ceiling)} 元，与“{budget_label}”{yuan(budget)} 元不同")
-
-
-def _system_spelling(project: Project) -> bool:
-    """Whether the form's values follow the budget system's spelling (≥90.00(%)); the 2020 form
-    predates it (=100%, =1台, =90 throughout), so its kind turns these checks off."""
-    return project.kind.checks.get("system_spelling", True)
 
 
 # -- across the unit -----------------------------------------------------------------------

@@ -93,6 +93,12 @@ class FormKind:
     def indicator_field(self) -> FieldSpec | None:
         return next((f for f in self.fields if f.type == "indicators"), None)
 
+    @property
+    def system_spelling(self) -> bool:
+        """Whether indicator values follow the budget system's spelling (≥90.00(%)): the 2020
+        form predates it (=100%, =1台, =90), so its kind says `checks: {system_spelling: false}`."""
+        return bool(self.checks.get("system_spelling", True))
+
     def framework_for(self, year: int) -> Framework | None:
         return next((f for f in self.frameworks if year in f.years), None)
 

@@ -39,7 +39,7 @@ def normalize_text(path: Path, text: str, kind: FormKind) -> tuple[str, list[Cha
 
 def _value_edits(root, kind: FormKind):
     spec = kind.indicator_field
-    if spec is None or not spec.value_column or not isinstance(root, Mapping):
+    if spec is None or not spec.value_column or not kind.system_spelling or not isinstance(root, Mapping):
         return
     rows = root.get(spec.key)
     if not isinstance(rows, Sequence):

@@ -34,6 +34,7 @@ def unit_schema(kinds: dict[str, FormKind]) -> dict:
         "单位": {"type": "string", "description": "单位名称，印在汇总表标题中"},
         "年度": {"type": ["integer", "string"], "pattern": r"^\d{4}$", "description": "预算年度，如 2025"},
         "表式": {"type": "string", "enum": sorted(kinds), "description": "表式；不写时按年度取默认表式"},
+        "模板": {"type": "string", "description": "本单位的模板文件夹，相对于单位文件（见 TEMPLATES.md）"},
         **defaults,
     }
     assert set(UNIT_FIELDS) <= set(properties)

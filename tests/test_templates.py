@@ -295,7 +295,7 @@ def test_an_unknown_kind_is_reported_at_its_line(run_cli, tmp_path):
     unit.write_text(unit.read_text(encoding="utf-8").replace("表式: 目标表2020", "表式: 目标表2021"), encoding="utf-8")
     result = run_cli("validate", folder)
     assert result.exit_code == 1
-    assert f"{unit}:4:5: error[unknown-kind]: 没有名为“目标表2021”的表式，是否应为“目标表2020”？" in result.stdout
+    assert f"{unit}:5:5: error[unknown-kind]: 没有名为“目标表2021”的表式，是否应为“目标表2020”？" in result.stdout
 
 
 def test_a_kind_for_another_year_is_a_warning(run_cli, tmp_path):
@@ -303,7 +303,7 @@ def test_a_kind_for_another_year_is_a_warning(run_cli, tmp_path):
     unit = folder / "单位.yaml"
     unit.write_text(unit.read_text(encoding="utf-8").replace("年度: 2020", "年度: 2021"), encoding="utf-8")
     result = run_cli("validate", folder)
-    assert f"{unit}:4:5: warning[kind-year]: 表式“目标表2020”用于 2020 年度，单位文件的“年度”是 2021" in result.stdout
+    assert f"{unit}:5:5: warning[kind-year]: 表式“目标表2020”用于 2020 年度，单位文件的“年度”是 2021" in result.stdout
 
 
 def test_a_missing_templates_folder(run_cli, tmp_path):
@@ -316,7 +316,7 @@ def test_a_missing_templates_folder(run_cli, tmp_path):
         unit.write("模板: ../模板\n")
     result = run_cli("validate", folder)
     assert result.exit_code == 1
-    assert f"单位.yaml:5:5: error[templates-folder]: “模板”文件夹“../模板”不存在" in result.stdout
+    assert f"单位.yaml:6:5: error[templates-folder]: “模板”文件夹“../模板”不存在" in result.stdout
 
 
 def break_jinja(root):

@@ -93,7 +93,7 @@ def 目标表2020(fixture: dict, folder: Path) -> None:
     unit_name = projects[0]["申报单位名称"]
     unit = {"单位": unit_name, "年度": str(fixture["year"]), "表式": "目标表2020"}
     (folder / "单位.yaml").write_text(
-        "# 单位文件：单位、年度与表式。项目文件未写“申报单位名称”时，表中印这里的“单位”。\n"
+        SCHEMA_LINE.format(kind="单位") + "# 单位文件：单位、年度与表式。项目文件未写“申报单位名称”时，表中印这里的“单位”。\n"
         + mapping(unit, raw_keys=("年度",)), encoding="utf-8")
     amounts = ("项目总预算", "项目当年预算", "同名项目上年预算额", "同名项目上年预算执行数")
     for index, project in enumerate(projects, 1):
@@ -102,7 +102,7 @@ def 目标表2020(fixture: dict, folder: Path) -> None:
             del spec["表名"]
         if spec["申报单位名称"] == unit_name:
             del spec["申报单位名称"]
-        text = mapping(spec, raw_keys=amounts + ("计划开始日期", "计划完成日期"))
+        text = SCHEMA_LINE.format(kind="目标表2020") + mapping(spec, raw_keys=amounts + ("计划开始日期", "计划完成日期"))
         (folder / f"{file_stem(index, project['项目名称'])}.yaml").write_text(text, encoding="utf-8")
 
 
