@@ -39,6 +39,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     \b
     perfdoc validate specs/2025   检查规格，按“文件:行:列”报告问题
     perfdoc build specs/2025      生成每个项目的申报表和单位的汇总表
+    perfdoc forms                 列出表式（申报表、目标表2020 …）及其字段
+    perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
     """
     ctx.obj = {"debug": debug}
 
@@ -108,14 +110,14 @@ def export(ctx, folder: Path, force: bool) -> None:
 
 def _kind_lines(kind, kinds) -> list[str]:
     """A kind as `perfdoc forms` shows it: name and title, years, template, then its fields."""
-    from .kinds import builtin_dir, default_kind
+    from .kinds import builtin_dir, default_kind, year_span
     defaults = [year for year in kind.years if default_kind(kinds, year) is kind]
     origin = "内置" if kind.template.parent == builtin_dir() else "自定义"
     lines = [f"{kind.name}：{kind.title}"]
     if kind.description:
         lines.append(f"  说明：{kind.description}")
-    lines.append(f"  年度：{_years(kind.years) or '不限'}"
-                 + (f"（{_years(defaults)} 年度的单位文件未写“表式”时用它）" if defaults else ""))
+    lines.append(f"  年度：{year_span(kind.years) or '不限'}"
+                 + (f"（{year_span(defaults)} 年度的单位文件未写“表式”时用它）" if defaults else ""))
     lines.append(f"  模板（{origin}）：{kind.template}")
     lines.append("  字段（* 为必填）：")
     return lines + _field_lines(kind.fields, "    ")
@@ -144,17 +146,6 @@ def _pad(text: str, width: int) -> str:
     import unicodedata
     shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(1, width - shown)
-
-
-def _years(years) -> str:
-    """2024、2025 … 2030 as 2024–2030; gaps kept: 2020、2022–2023."""
-    runs: list[list[int]] = []
-    for year in sorted(years):
-        if runs and year == runs[-1][-1] + 1:
-            runs[-1].append(year)
-        else:
-            runs.append([year])
-    return "、".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
 def _run(ctx, fn, *args, **kwargs):

@@ -3,7 +3,7 @@
 A kind is a YAML file in a templates folder — its fields, indicator framework, sum rules and the
 name of its .docx template beside it. The pipeline knows no form by name: adding a province's
 variant is adding a kind file and a template, in the built-in folder or in a folder given with
-`--templates`.
+`--templates` or named by the unit file's `模板`. templates/TEMPLATES.md documents both files.
 """
 from __future__ import annotations
 
@@ -153,6 +153,17 @@ def export_templates(target: Path, *, overwrite: bool = False) -> list[Path]:
 def _replace_template(kind: FormKind, template: Path) -> FormKind:
     from dataclasses import replace
     return replace(kind, template=template)
+
+
+def year_span(years) -> str:
+    """Years as people write them: 2024–2030 for a run, gaps kept (2020、2022–2023)."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return "、".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
 def default_kind(kinds: dict[str, FormKind], year: int) -> FormKind | None:

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .kinds import FieldSpec, FormKind, default_kind
+from .kinds import FieldSpec, FormKind, default_kind, year_span
 from .load import Mapping, Node, Scalar, Sequence
 from .model import Project, Unit
 from .problems import Problem
@@ -185,7 +185,7 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
                           f"没有名为“{kind_name}”的表式{_suggest(kind_name or '', kinds)}")
         elif year is not None and kind.years and year not in kind.years:
             reader.report(found["表式"][1], "kind-year",
-                          f"表式“{kind_name}”用于 {'、'.join(map(str, kind.years))} 年度，"
+                          f"表式“{kind_name}”用于 {year_span(kind.years)} 年度，"
                           f"单位文件的“年度”是 {year}", "warning")
     elif year is not None:
         kind = default_kind(kinds, year)

@@ -57,18 +57,21 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     unit_path = find_unit_file(folder)
     specs = Specs(folder)
 
-    # 1. The unit file says whose projects these are, the year, the form kind and its templates.
+    # 1. The unit file, and the 模板 folder it may name: needed before the kinds are known.
     node = _load(unit_path, specs)
-
-    # 2. The form kinds: built-in ones, then the unit file's 模板 folder, then any --templates.
     folders, problems = unit_templates(unit_path, node or None)
     specs.problems += problems
+
+    # 2. The form kinds: built-in ones, then the 模板 folder, then any --templates (later ones
+    #    restyle a kind with a same-named .docx, or add kinds with their own .yaml).
     known_kinds = kinds_module.load_kinds([*folders, *templates])
+
+    # 3. The unit file read against them: whose projects these are, the year, the form kind.
     if node is not False:
         specs.unit, problems = parse_unit(unit_path, node, known_kinds)
         specs.problems += problems
 
-    # 3. Each project file, in file-name order: that order is the 汇总表's.
+    # 4. Each project file, in file-name order: that order is the 汇总表's.
     for path in [only] if only else project_files(folder):
         node = _load(path, specs)
         if node is False or specs.unit is None:
@@ -78,7 +81,7 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
         if project is not None:
             specs.projects.append(project)
 
-    # 4. The form's rules, on each project and across the unit.
+    # 5. The form's rules, on each project and across the unit.
     if specs.unit is not None:
         specs.problems += check.check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
