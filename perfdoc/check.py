@@ -377,11 +377,11 @@ def text_typed_twice(project: Project) -> Iterable[Problem]:
 
 
 def _texts(project: Project):
+    """(dotted key, text) of every text the form prints: fields, then indicator cells."""
     for dotted, spec in _fields(project.kind.fields):
         if spec.type == "text" and isinstance(project.get(dotted), str):
             yield dotted, project.get(dotted).strip()
-    spec = project.kind.indicator_field
-    for index, row in enumerate(project.values.get(spec.key) or () if spec else ()):
-        for column in spec.columns:
-            if isinstance(row.get(column.key), str):
-                yield f"{spec.key}.{index}.{column.key}", row[column.key].strip()
+    for index, row, where, _ in indicator_rows(project):
+        for key, value in row.items():
+            if isinstance(value, str):
+                yield f"{where}.{key}", value.strip()

@@ -197,12 +197,15 @@ def read_kind(path: Path) -> FormKind:
             options=data.get("options", {}) or {},
             checks=data.get("checks", {}) or {},
         )
+    except KindError as exc:  # a field's type or format, from _field
+        raise KindError(f"{path}: {exc}") from None
     except OSError as exc:
         raise KindError(f"{path}: 无法读取表式定义：{exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         raise KindError(f"{path}: 表式定义不是有效的 YAML：{_yaml_reason(exc)}") from None
     except KeyError as exc:
-        raise KindError(f"{path}: 表式定义缺少“{exc.args[0]}”") from None
+        raise KindError(f"{path}: 表式定义缺少“{exc.args[0]}”（模板文件夹中的每个 .yaml 都应是表式定义，"
+                        f"见 TEMPLATES.md）") from None
     except (TypeError, AttributeError, ValueError):
         raise KindError(f"{path}: 表式定义的结构有误：应为 name、template、fields 等若干“键: 值”"
                         f"（见 TEMPLATES.md）") from None

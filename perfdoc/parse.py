@@ -214,7 +214,7 @@ def unit_templates(path: Path, node: Node | None) -> tuple[list[Path], list[Prob
     folder = path.parent / text.strip()
     if not folder.is_dir():
         reader.report(value, "templates-folder",
-                      f"“模板”文件夹“{text}”不存在（相对于单位文件所在的文件夹，即 {folder}）")
+                      f"“模板”文件夹“{text}”不存在或不是文件夹（相对于单位文件所在的文件夹，即 {folder}）")
         return [], reader.problems
     return [folder], reader.problems
 
