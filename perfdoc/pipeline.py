@@ -17,7 +17,7 @@ from typing import Callable
 from . import check, incremental, kinds as kinds_module
 from .load import LoadError, load_file
 from .model import Project, Unit
-from .parse import parse_project, parse_unit
+from .parse import parse_project, parse_unit, unit_templates
 from .problems import Problem, sort_problems
 
 UNIT_FILE_NAMES = ("单位.yaml", "单位.yml")
@@ -70,19 +70,12 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     """Load, parse and check a unit's specs (a folder, or one project file in it)."""
     target = Path(target)
     folder, only = (target.parent, target) if target.is_file() else (target, None)
-    unit_path = find_unit_file(folder)
     specs = Specs(folder)
 
-    # 1. The form kinds: built-in ones, plus any in --templates folders.
-    known_kinds = kinds_module.load_kinds(list(templates))
+    # 1.–3. The unit file, the form kinds it may restyle, and the unit read against them.
+    specs.unit, _ = read_unit(find_unit_file(folder), templates, specs)
 
-    # 2. The unit file says whose projects these are, the year, and the form kind.
-    node = _load(unit_path, specs)
-    if node is not False:
-        specs.unit, problems = parse_unit(unit_path, node, known_kinds)
-        specs.problems += problems
-
-    # 3. Each project file, in file-name order: that order is the 汇总表's.
+    # 4. Each project file, in file-name order: that order is the 汇总表's.
     for path in [only] if only else project_files(folder):
         node = _load(path, specs)
         if node is False or specs.unit is None:
@@ -92,11 +85,32 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
         if project is not None:
             specs.projects.append(project)
 
-    # 4. The form's rules, on each project and across the unit.
+    # 5. The form's rules, on each project and across the unit.
     if specs.unit is not None:
         specs.problems += check.check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
     return specs
+
+
+def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Unit | None, list[Path]]:
+    """Read the unit file: the unit (None if it has errors, which go to `specs.problems`) and
+    the folders its form kinds were read from."""
+    # 1. The unit file, and the 模板 folder it may name: needed before the kinds are known.
+    node = _load(unit_path, specs)
+    folders, problems = unit_templates(unit_path, node or None)
+    specs.problems += problems
+
+    # 2. The form kinds: built-in ones, then the 模板 folder, then any --templates (later ones
+    #    restyle a kind with a same-named .docx, or add kinds with their own .yaml).
+    folders = [*folders, *templates]
+    known_kinds = kinds_module.load_kinds(folders)
+
+    # 3. The unit file read against them: whose projects these are, the year, the form kind.
+    unit = None
+    if node is not False:
+        unit, problems = parse_unit(unit_path, node, known_kinds)
+        specs.problems += problems
+    return unit, folders
 
 
 def build(target: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
@@ -110,9 +124,10 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     target = Path(target)
     folder = target if target.is_dir() else target.parent
     unit_path = find_unit_file(folder)
-    out = Path(output) if output else _default_output(unit_path, templates)
+    unit, kind_folders = read_unit(unit_path, templates, Specs(folder))
+    out = Path(output) if output else (Path("output") / str(unit.year) if unit else None)
     # One project file is built alone, outside the manifest: it is not the whole unit.
-    inputs = incremental.read_inputs(unit_path, project_files(folder), templates) if target.is_dir() else None
+    inputs = incremental.read_inputs(unit_path, project_files(folder), kind_folders) if target.is_dir() else None
     previous = incremental.Manifest.load(out, folder) if inputs and out else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
@@ -123,7 +138,6 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     specs = read_specs(target, templates=templates)
     result = BuildResult(specs)
     if specs.unit is not None:
-        out = out or Path("output") / str(specs.unit.year)
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
         documents = plan_documents(specs, out, inputs, result)
         # 4. Write those whose inputs changed since the last build.
@@ -194,16 +208,6 @@ def render_and_write(documents: list[Document], done: Callable[[int], None] | No
             done(1)
 
 
-def _default_output(unit_path: Path, templates: list[Path]) -> Path | None:
-    """output/<年度>, the year read from the unit file; None if it cannot be read."""
-    specs = Specs(unit_path.parent)
-    node = _load(unit_path, specs)
-    if node is False:
-        return None
-    unit, _ = parse_unit(unit_path, node, kinds_module.load_kinds(list(templates)))
-    return Path("output") / str(unit.year) if unit else None
-
-
 def _replay(manifest: incremental.Manifest, folder: Path, out: Path) -> BuildResult:
     """The result of a build that found nothing changed: the last build's problems, no writes."""
     specs = Specs(folder, problems=[incremental.replayed_problem(p, folder) for p in manifest.problems])
@@ -235,6 +239,36 @@ def _manifest(folder: Path, inputs: incremental.Inputs, result: BuildResult,
     for document in documents:
         manifest.record(document.path, document.key)
     return manifest
+
+
+@dataclass
+class Respelt:
+    """One file as `perfdoc fmt` would leave it."""
+    path: Path
+    before: str
+    after: str
+    changes: list
+
+
+def normalize(target: Path, *, templates: list[Path] = ()) -> tuple[list[Respelt], list[Problem]]:
+    """Respell the indicator values of a unit's specs canonically (for `perfdoc fmt`)."""
+    from .load import decode
+    from .normalize import normalize_text
+    target = Path(target)
+    folder, only = (target.parent, target) if target.is_file() else (target, None)
+    specs = read_specs(folder, templates=templates)
+    if specs.unit is None:
+        return [], specs.problems
+    results, problems = [], []
+    for path in [only] if only else project_files(folder):
+        if any(p.path == path and p.rule.startswith(("yaml", "file", "encoding", "duplicate-key"))
+               for p in specs.problems if p.is_error):
+            problems += [p for p in specs.problems if p.path == path and p.is_error]
+            continue
+        text, _ = decode(path, path.read_bytes())
+        after, changes = normalize_text(path, text, specs.unit.kind)
+        results.append(Respelt(path, text, after, changes))
+    return results, problems
 
 
 def find_unit_file(folder: Path) -> Path:

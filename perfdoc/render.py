@@ -22,7 +22,7 @@ def format_amount(value: Decimal | None) -> str:
 def print_value(spec: FieldSpec, value: Any) -> Any:
     """The printed form of one field's value."""
     if value is None:
-        return "" if spec.type not in ("group", "indicators") else value
+        return {"group": None, "indicators": []}.get(spec.type, "")
     if spec.type == "amount":
         return format_amount(value)
     if spec.type == "date":
@@ -64,7 +64,8 @@ def vertical_merges(rows: list[dict], columns: Iterable[str]) -> list[dict[str, 
 def project_data(project: Project) -> dict[str, Any]:
     """What the template sees of one project: every field as printed, plus 表名 and 年度."""
     data = {spec.key: print_value(spec, project.values.get(spec.key)) for spec in project.kind.fields}
-    data.setdefault("表名", project.kind.title)
+    if not data.get("表名"):  # a spec may name its own heading (2020: …目标申报表 beside …目标表)
+        data["表名"] = project.kind.title
     data["年度"] = project.unit.year
     return data
 
