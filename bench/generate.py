@@ -41,6 +41,7 @@ UNITS = ["场", "次", "项", "份", "家", "人次", "个", "篇"]
 QUALITATIVE = ["有效提升", "建立健全", "稳步提高", "2025年12月底前完成", "系统保持7*24不间断稳定运行",
                "总成本控制在批复预算内", "技术+金融 <A&B> 模式持续深化", "R&D投入产出比 <= 上年水平",
                "服务质量达到行业先进水平", "按计划节点完成各项任务"]
+COST_TEXTS = ["单项成本符合支出标准", "总成本控制在批复预算内", "人均成本不高于上年 & 行业均值"]
 # Third-level names that recur inside one project in the published tables.
 RECURRING = ["项目完成及时性", "服务对象满意度", "活动开展数量"]
 
@@ -63,7 +64,8 @@ def goal_text(rng: random.Random) -> str:
 
 
 def amount(rng: random.Random, low: int, high: int) -> Decimal:
-    return Decimal(rng.randint(low, high) * 100) / 100
+    """Whole hundreds of 元, as budgets are: the 成本 ceiling in 万元 then states it exactly."""
+    return Decimal(rng.randint(low // 100, high // 100) * 100).quantize(Decimal("0.01"))
 
 
 def yuan(value: Decimal, rng: random.Random) -> str:
@@ -88,8 +90,9 @@ def indicator_rows(rng: random.Random, budget: Decimal) -> list[dict]:
         seconds = FRAMEWORK[first][: rng.randint(1, len(FRAMEWORK[first]))]
         for i in range(n):
             second = seconds[min(i * len(seconds) // n, len(seconds) - 1)]
-            if first == "成本指标" and i == 0:
-                third, value = "项目总成本", f"≤{budget / 10000:.2f}(万元)"
+            if first == "成本指标":  # the ceiling equals the budget, as 成本 rows must
+                third, value = ("项目总成本", f"≤{budget / 10000:.2f}(万元)") if i == 0 else \
+                    (f"{rng.choice(OBJECTS)}单项成本", rng.choice(COST_TEXTS))
             else:
                 third = rng.choice(RECURRING) if rng.random() < 0.12 else \
                     f"{rng.choice(SUBJECTS)}{rng.choice(OBJECTS)}{i + 1}"

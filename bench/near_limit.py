@@ -18,10 +18,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
+from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from perfdoc.package import deflate, zip_bytes  # noqa: E402  (the checkout's perfdoc)
 
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "申报表.docx"
 
 # A paragraph or table row that holds only a {%p …%} / {%tr …%} statement.
@@ -133,7 +135,9 @@ class Form:
             parts = [(info.filename, package.read(info)) for info in package.infolist()]
         # the other parts are the same in every document: deflated once
         self.deflated = [(name, deflate(name, data)) for name, data in parts]
-        xml = dict(parts)["word/document.xml"].decode("utf-8")
+        # as any XML tool would write it back (Word leaves e.g. <w:trPr></w:trPr> in templates)
+        root = etree.fromstring(dict(parts)["word/document.xml"])
+        xml = XML_DECLARATION + etree.tostring(root, encoding="unicode")
         # pieces[0] head, [2] title paragraph, [6] page break, [8] form up to the indicator row
         pieces = _STATEMENT_PARAGRAPH.split(xml)
         self.head, self.title, self.page_break = pieces[0], Piece(pieces[2]), pieces[8]

@@ -7,9 +7,9 @@ machine, the table, and the ratios the targets are stated in (BENCH.md).
     python bench/run.py                         # N = 10, 100, 1000; 3 repetitions
     python bench/run.py --sizes 10 --repeat 1   # a quick check (the test suite runs this)
 
-perfdoc runs as the `perfdoc` console script beside this Python if there is one (a venv with
-perfdoc installed), else as `python -m perfdoc` from the checkout. The docxtpl row needs
-docxtpl importable by --python, and is left out, with a note, if it is not.
+perfdoc runs as `python -m perfdoc` from the checkout, or as the command given with --perfdoc
+(the installed console script, as users start it: see BENCH.md). The docxtpl row needs docxtpl
+importable by --python, and is left out, with a note, if it is not.
 """
 from __future__ import annotations
 
@@ -122,8 +122,16 @@ class Bench:
 
         edited = sorted(specs.glob("[0-9]*.yaml"))[n // 2]
         original = edited.read_text(encoding="utf-8")
-        rows["rebuild, one spec changed"] = measure(
-            build, repeat, lambda i: edited.write_text(original + f"# edit {i}\n", encoding="utf-8"))
+
+        def edit(i: int) -> None:
+            nonlocal before
+            before = modification_times(out)
+            edited.write_text(original + f"# edit {i}\n", encoding="utf-8")
+
+        rows["rebuild, one spec changed"] = measure(build, repeat, edit)
+        after = modification_times(out)
+        checks["files rewritten when one spec changed"] = \
+            ", ".join(sorted(name for name in after if before.get(name) != after[name]))
         edited.write_text(original, encoding="utf-8")
 
         rows["near-limit writer"] = measure([*self.script("near_limit.py"), str(specs), str(near)],
@@ -143,8 +151,8 @@ class Bench:
 
 
 def default_perfdoc(python: str) -> list[str]:
-    script = Path(python).parent / "perfdoc"
-    return [str(script)] if script.is_file() else [python, "-m", "perfdoc"]
+    """The checkout's perfdoc (`python -m perfdoc` from the repository root)."""
+    return [python, "-m", "perfdoc"]
 
 
 def yes(flag: bool) -> str:

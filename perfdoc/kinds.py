@@ -183,7 +183,9 @@ def default_kind(kinds: dict[str, FormKind], year: int) -> FormKind | None:
 def read_kind(path: Path) -> FormKind:
     """Read one kind definition file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml when present: every command reads every kind, and the pure-Python loader
+        # would spend more time on them than on a small unit's specs
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         kind = FormKind(
             name=data["name"],
             title=data.get("title", data["name"]),

@@ -24,6 +24,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 MAX_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
 _NULLS = {"", "~", "null", "Null", "NULL"}
+_QUOTES = {"'", '"'}
 
 
 @dataclass
@@ -110,15 +111,21 @@ def decode(path: Path, raw: bytes) -> tuple[str, list[Problem]]:
 def load_text(path: Path, text: str) -> Node | None:
     """Compose YAML text into nodes, refusing duplicate keys, aliases and multiple documents."""
     composer = _Composer(path)
+    parser = _Loader(text)
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            composer.feed(event)
+        # the parser's own get_event, not yaml.parse's generator: a spec is mostly events
+        next_event, feed, event = parser.get_event, composer.feed, None
+        while type(event) is not yaml.StreamEndEvent:
+            event = next_event()
+            feed(event)
     except _Stop:
         pass
     except yaml.MarkedYAMLError as exc:
         raise LoadError([_syntax_problem(path, text, exc)]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - errors without a mark are rare
         raise LoadError([Problem(path, 1, 1, "error", "yaml-syntax", f"YAML 语法错误：{exc}")]) from None
+    finally:
+        parser.dispose()
     if composer.problems:
         raise LoadError(composer.problems)
     return composer.root
@@ -180,27 +187,32 @@ class _Composer:
         self.problems: list[Problem] = []
 
     def feed(self, event) -> None:
+        # The hot loop of validate: events in order of frequency, positions read inline.
         kind = type(event)
-        if kind is yaml.DocumentStartEvent:
+        if kind is yaml.ScalarEvent:
+            mark, style = event.start_mark, event.style or ""
+            self._add(Scalar(event.value, mark.line + 1, mark.column + 1, style in _QUOTES, style,
+                             (mark.index, event.end_mark.index)))
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            node = self.stack.pop()
+            if kind is yaml.MappingEndEvent:
+                self.pending_key.pop()
+                self.seen_keys.pop()
+            self._attach(node)
+        elif kind is yaml.MappingStartEvent:
+            mark = event.start_mark
+            self._open(Mapping(mark.line + 1, mark.column + 1))
+            self.pending_key.append(None)
+            self.seen_keys.append({})
+        elif kind is yaml.SequenceStartEvent:
+            mark = event.start_mark
+            self._open(Sequence(mark.line + 1, mark.column + 1))
+        elif kind is yaml.DocumentStartEvent:
             self.documents += 1
             if self.documents == 2:
                 self._fail(event, "multiple-documents", "一个文件只能有一个 YAML 文档（出现了第二个“---”）")
         elif kind is yaml.AliasEvent:
             self._fail(event, "yaml-alias", f"不支持 YAML 别名（*{event.anchor}）：请把内容直接写出")
-        elif kind is yaml.ScalarEvent:
-            style = event.style or ""
-            self._add(Scalar(event.value, *self._pos(event), quoted=bool(style) and style in "'\"",
-                             style=style, span=(event.start_mark.index, event.end_mark.index)))
-        elif kind is yaml.MappingStartEvent:
-            self._open(Mapping(*self._pos(event)))
-        elif kind is yaml.SequenceStartEvent:
-            self._open(Sequence(*self._pos(event)))
-        elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
-            node = self.stack.pop()
-            if isinstance(node, Mapping):
-                self.pending_key.pop()
-                self.seen_keys.pop()
-            self._attach(node)
 
     def _pos(self, event) -> tuple[int, int]:
         return event.start_mark.line + 1, event.start_mark.column + 1
@@ -219,14 +231,11 @@ class _Composer:
     def _open(self, node: Mapping | Sequence) -> None:
         self._count()
         self.stack.append(node)
-        if isinstance(node, Mapping):
-            self.pending_key.append(None)
-            self.seen_keys.append({})
 
     def _add(self, scalar: Scalar) -> None:
         self._count()
-        top = self.stack[-1] if self.stack else None
-        if isinstance(top, Mapping) and self.pending_key[-1] is None:
+        stack = self.stack
+        if stack and type(stack[-1]) is Mapping and self.pending_key[-1] is None:
             self._take_key(scalar)
         else:
             self._attach(scalar)

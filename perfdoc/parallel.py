@@ -1,8 +1,11 @@
 """Spread a build's documents over processes (`build -j N`); the bytes are those of a serial build.
 
-Each worker renders whole documents with its own compiled template and writes them; the parent
-only hands out batches. The 汇总表 holds every project, so it is as much work as all the forms
-together: it goes out first, alone, while the forms follow in batches to the other workers.
+Each worker compiles the template once and renders and writes whole documents; the parent only
+hands out batches. Where workers are forked (Linux) they inherit the checked specs, so a batch
+is a list of numbers, not a thousand pickled projects; elsewhere the documents are sent.
+
+The 汇总表 holds every project, so it is as much work as all the forms together: it goes out
+first, alone, and the forms follow in small batches to whichever worker is free.
 """
 from __future__ import annotations
 
@@ -12,9 +15,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, TypeVar
 
 Item = TypeVar("Item")
-# Several batches per worker even out documents of different sizes without paying a process
-# round trip (and a template compile) per document.
-BATCHES_PER_JOB = 4
+# Several batches per worker let the one that finishes the 汇总表 first take a share of the forms.
+BATCHES_PER_JOB = 8
+
+# What a worker process holds: the documents (as forked from the parent) and its renderer.
+_documents: list = []
+_renderer = None
 
 
 def batches(items: list[Item], jobs: int, weight: Callable[[Item], int]) -> list[list[Item]]:
@@ -34,17 +40,38 @@ def batches(items: list[Item], jobs: int, weight: Callable[[Item], int]) -> list
     return alone + grouped + ([current] if current else [])
 
 
-def run_in_processes(function: Callable[[list[Item]], None], items: list[Item], *, jobs: int,
-                     weight: Callable[[Item], int], done: Callable[[int], None]) -> None:
-    """Call `function` on batches of `items` in `jobs` processes; `done(n)` as each batch ends."""
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
-        futures = {pool.submit(function, batch): len(batch) for batch in batches(items, jobs, weight)}
-        for future in as_completed(futures):
-            future.result()  # a worker's exception (an unwritable folder …) is raised here
-            done(futures[future])
+def write_in_processes(documents: list, *, jobs: int, done: Callable[[int], None]) -> None:
+    """Render and write the documents in `jobs` processes; `done(n)` as each batch of n ends."""
+    global _documents
+    context = _context()
+    inherited = context.get_start_method() == "fork"
+    _documents = documents if inherited else []
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker) as pool:
+            futures = {}
+            for batch in batches(list(range(len(documents))), jobs, lambda i: len(documents[i].projects)):
+                sent = None if inherited else [documents[i] for i in batch]
+                futures[pool.submit(_write, batch, sent)] = len(batch)
+            for future in as_completed(futures):
+                future.result()  # a worker's exception (an unwritable folder …) is raised here
+                done(futures[future])
+    finally:
+        _documents = []
 
 
 def _context():
-    # On Linux a forked worker starts at once with perfdoc already imported; elsewhere the
-    # platform's default (spawn) is the safe one.
+    # Forked workers start at once, with perfdoc imported and the specs in memory; elsewhere
+    # the platform's default (spawn) is the safe one.
     return multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+
+
+def _start_worker() -> None:
+    global _renderer
+    from .render import Renderer
+    _renderer = Renderer()
+
+
+def _write(numbers: list[int], sent: list | None) -> None:
+    from .pipeline import write_document
+    for document in sent if sent is not None else [_documents[n] for n in numbers]:
+        write_document(document, _renderer)

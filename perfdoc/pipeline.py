@@ -191,21 +191,19 @@ def write_documents(documents: list[Document], *, jobs: int = 1, progress: Progr
             progress(done, len(documents))
 
     if jobs > 1 and len(documents) > 1:
-        from .parallel import run_in_processes
-        run_in_processes(render_and_write, documents, jobs=jobs, weight=lambda d: len(d.projects), done=advance)
-    else:
-        render_and_write(documents, done=advance)
-
-
-def render_and_write(documents: list[Document], done: Callable[[int], None] | None = None) -> None:
-    """Render and write a share of a build's documents, in this process or a worker."""
+        from .parallel import write_in_processes
+        write_in_processes(documents, jobs=jobs, done=advance)
+        return
     from .render import Renderer  # Jinja and lxml are needed only when rendering
-
     renderer = Renderer()
     for document in documents:
-        write_atomic(document.path, renderer.render(document.unit, document.projects, summary=document.summary))
-        if done:
-            done(1)
+        write_document(document, renderer)
+        advance(1)
+
+
+def write_document(document: Document, renderer) -> None:
+    """Render one document and write it (in this process or a -j worker)."""
+    write_atomic(document.path, renderer.render(document.unit, document.projects, summary=document.summary))
 
 
 def _replay(manifest: incremental.Manifest, folder: Path, out: Path) -> BuildResult:

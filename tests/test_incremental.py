@@ -1,0 +1,172 @@
+"""Building again rewrites only what changed, never leaves a stale document, and still reports
+every problem: the manifest in the output folder (perfdoc/incremental.py)."""
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import SPECS, copy_specs
+from perfdoc import incremental
+from perfdoc.incremental import MANIFEST_NAME
+
+SUMMARY = "上海科学技术交流中心2025年度项目绩效目标汇总表.docx"
+PROJECT = "02_信息化运维项目.yaml"
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+
+def rewritten(before: dict[str, int], folder: Path) -> set[str]:
+    after = mtimes(folder)
+    return {name for name in after if before.get(name) != after[name]} - {MANIFEST_NAME}
+
+
+@pytest.fixture
+def built(run_cli, tmp_path):
+    """The 2025 example unit, built once into out/."""
+    folder, out = copy_specs("2025", tmp_path), tmp_path / "out"
+    assert run_cli("build", folder, "-o", out).exit_code == 0
+    return folder, out
+
+
+def test_nothing_changed_rewrites_nothing_and_still_reports_the_problems(run_cli, tmp_path):
+    folder, out = copy_specs("2025", tmp_path), tmp_path / "out"
+    first = run_cli("build", folder, "-o", out)
+    before = mtimes(out)
+    result = run_cli("build", folder, "-o", out)
+    assert result.exit_code == first.exit_code == 0
+    assert mtimes(out) == before  # not even the manifest
+    # every problem is reported as by the first build, the example's warning among them
+    assert result.stderr == first.stderr
+    assert "05_技术转移协同创新发展建设.yaml:22:9: warning[empty-value]" in result.stderr
+    assert "已生成" not in result.stdout
+    assert "9 份文档的规格、模板和 perfdoc 都没有变化，未重写" in result.stdout
+
+
+def test_one_changed_spec_rewrites_its_form_and_the_summary_only(run_cli, built):
+    folder, out = built
+    before = mtimes(out)
+    spec = folder / PROJECT
+    spec.write_text(spec.read_text(encoding="utf-8").replace("≥80(百分比)", "≥85(百分比)"), encoding="utf-8")
+    result = run_cli("build", folder, "-o", out)
+    assert result.exit_code == 0
+    assert rewritten(before, out) == {"信息化运维项目.docx", SUMMARY}
+    assert result.stdout.count("已生成") == 2
+
+
+def test_a_comment_changes_the_bytes_so_the_form_is_rebuilt(run_cli, built):
+    folder, out = built
+    before = mtimes(out)
+    with (folder / PROJECT).open("a", encoding="utf-8") as spec:
+        spec.write("# 备注\n")
+    run_cli("build", folder, "-o", out)
+    assert rewritten(before, out) == {"信息化运维项目.docx", SUMMARY}
+
+
+def test_a_changed_unit_file_rewrites_everything(run_cli, built):
+    folder, out = built
+    before = mtimes(out)
+    unit = folder / "单位.yaml"
+    unit.write_text(unit.read_text(encoding="utf-8").replace("上海市科学技术委员会", "上海市科委"), encoding="utf-8")
+    run_cli("build", folder, "-o", out)
+    assert rewritten(before, out) == {p.name for p in out.glob("*.docx")}
+    assert len(rewritten(before, out)) == 9
+
+
+def test_a_changed_template_rewrites_everything(run_cli, built, tmp_path):
+    folder, out = built
+    restyled = tmp_path / "restyled"
+    restyled.mkdir()
+    shutil.copy(SPECS.parent / "templates" / "申报表.docx", restyled / "申报表.docx")
+    assert run_cli("build", folder, "-o", out, "--templates", restyled).exit_code == 0
+    before = mtimes(out)
+    assert run_cli("build", folder, "-o", out, "--templates", restyled).exit_code == 0
+    assert rewritten(before, out) == set()
+    with zipfile.ZipFile(restyled / "申报表.docx", "a") as template:  # a restyle adds or changes a part
+        template.writestr("customXml/item1.xml", "<x/>")
+    assert run_cli("build", folder, "-o", out, "--templates", restyled).exit_code == 0
+    assert len(rewritten(before, out)) == 9
+
+
+def test_another_perfdoc_rewrites_everything(run_cli, built, monkeypatch):
+    folder, out = built
+    before = mtimes(out)
+    monkeypatch.setattr(incremental, "__version__", "99.0")
+    run_cli("build", folder, "-o", out)
+    assert len(rewritten(before, out)) == 9
+
+
+def test_force_rewrites_everything(run_cli, built):
+    folder, out = built
+    before = mtimes(out)
+    run_cli("build", folder, "-o", out, "--force")
+    assert len(rewritten(before, out)) == 9
+
+
+def test_a_deleted_or_edited_document_is_written_again(run_cli, built):
+    folder, out = built
+    (out / "信息化运维项目.docx").unlink()
+    (out / SUMMARY).write_bytes(b"opened and saved by someone")
+    before = mtimes(out)
+    run_cli("build", folder, "-o", out)
+    assert rewritten(before, out) == {"信息化运维项目.docx", SUMMARY}
+    assert zipfile.is_zipfile(out / SUMMARY)
+
+
+def test_a_removed_spec_removes_its_form_and_the_summary_follows(run_cli, built):
+    folder, out = built
+    (folder / PROJECT).unlink()
+    before = mtimes(out)
+    result = run_cli("build", folder, "-o", out)
+    assert not (out / "信息化运维项目.docx").exists()
+    assert rewritten(before, out) == {SUMMARY}
+    assert f"已删除过期的 {out / '信息化运维项目.docx'}" in result.stderr
+
+
+def test_a_spec_with_errors_leaves_no_stale_form_or_summary(run_cli, built):
+    folder, out = built
+    spec = folder / PROJECT
+    good = spec.read_text(encoding="utf-8")
+    spec.write_text(good.replace("当年财政拨款: 311,966.00", "当年财政拨款: 31万"), encoding="utf-8")
+    result = run_cli("build", folder, "-o", out)
+    assert result.exit_code == 1
+    assert not (out / "信息化运维项目.docx").exists() and not (out / SUMMARY).exists()
+    assert len(list(out.glob("*.docx"))) == 7
+    # unchanged since: the error is reported again, nothing is written
+    before = mtimes(out)
+    again = run_cli("build", folder, "-o", out)
+    assert again.exit_code == 1 and "error[amount]" in again.stderr and "汇总表未生成" in again.stderr
+    assert mtimes(out) == before
+    # fixed: both come back, the other forms stay as they were
+    spec.write_text(good, encoding="utf-8")
+    assert run_cli("build", folder, "-o", out).exit_code == 0
+    assert rewritten(before, out) == {"信息化运维项目.docx", SUMMARY}
+
+
+def test_building_one_project_file_leaves_the_manifest_alone(run_cli, built):
+    folder, out = built
+    manifest = (out / MANIFEST_NAME).read_bytes()
+    assert run_cli("build", folder / PROJECT, "-o", out).exit_code == 0
+    assert (out / MANIFEST_NAME).read_bytes() == manifest
+    before = mtimes(out)
+    run_cli("build", folder, "-o", out)  # what the one-file build overwrote is written again
+    assert rewritten(before, out) == {"信息化运维项目.docx", SUMMARY}
+
+
+def test_a_manifest_of_another_spec_folder_removes_nothing(run_cli, built, tmp_path):
+    folder, out = built
+    other = copy_specs("2026", tmp_path / "other")
+    assert run_cli("build", other, "-o", out).exit_code == 0
+    assert len(list(out.glob("*.docx"))) == 9 + 3  # both units' documents are still there
+
+
+def test_a_damaged_manifest_means_a_full_build(run_cli, built):
+    folder, out = built
+    (out / MANIFEST_NAME).write_text("{not json", encoding="utf-8")
+    before = mtimes(out)
+    assert run_cli("build", folder, "-o", out).exit_code == 0
+    assert len(rewritten(before, out)) == 9

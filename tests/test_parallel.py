@@ -1,0 +1,77 @@
+"""`build -j N` writes exactly the bytes a serial build writes, and the progress bar shows only
+at a terminal."""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from conftest import REPO, copy_specs
+
+sys.path.insert(0, str(REPO / "bench"))
+from generate import generate  # noqa: E402  (the benchmark's synthetic units)
+
+
+def documents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.glob("*.docx")}
+
+
+def test_parallel_build_is_byte_identical_to_serial(run_cli, tmp_path):
+    specs = tmp_path / "specs"
+    generate(40, specs)
+    assert run_cli("build", specs, "-o", tmp_path / "serial").exit_code == 0
+    assert run_cli("build", specs, "-o", tmp_path / "parallel", "-j", "2").exit_code == 0
+    serial, parallel = documents(tmp_path / "serial"), documents(tmp_path / "parallel")
+    assert len(serial) == 41 and serial == parallel
+
+
+def test_jobs_zero_means_one_per_core(run_cli, tmp_path):
+    folder = copy_specs("2025", tmp_path)
+    assert run_cli("build", folder, "-o", tmp_path / "a").exit_code == 0
+    assert run_cli("build", folder, "-o", tmp_path / "b", "-j", "0").exit_code == 0
+    assert documents(tmp_path / "a") == documents(tmp_path / "b")
+
+
+def test_the_summary_goes_out_first_and_alone():
+    from perfdoc.parallel import batches
+    weights = {"summary": 100, **{f"form{i}": 1 for i in range(100)}}
+    planned = batches(list(weights), 2, weights.get)
+    assert planned[0] == ["summary"]
+    assert [item for batch in planned[1:] for item in batch] == [f"form{i}" for i in range(100)]
+
+
+def test_no_progress_bar_when_not_at_a_terminal(run_cli, tmp_path, monkeypatch):
+    from perfdoc import cli
+    monkeypatch.setattr(cli, "PROGRESS_AFTER", 0.0)  # even a build that is slow enough
+    result = run_cli("build", copy_specs("2025", tmp_path), "-o", tmp_path / "out")
+    assert result.exit_code == 0
+    assert "生成文档" not in result.stderr and "生成文档" not in result.stdout
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_at_a_terminal_once_a_build_has_run_a_second():
+    from perfdoc.cli import ProgressBar
+    now = [0.0]
+    screen = Terminal()
+    progress = ProgressBar(screen, clock=lambda: now[0])
+    progress(1, 100)  # the first half second: nothing yet
+    assert screen.getvalue() == ""
+    now[0] = 1.5
+    progress(50, 100)
+    progress(100, 100)
+    progress.finish()
+    assert "生成文档" in screen.getvalue() and "100%" in screen.getvalue()
+
+
+def test_a_quick_build_shows_no_bar_even_at_a_terminal():
+    from perfdoc.cli import ProgressBar
+    screen = Terminal()
+    progress = ProgressBar(screen, clock=lambda: 0.0)
+    for done in range(1, 11):
+        progress(done, 10)
+    progress.finish()
+    assert screen.getvalue() == ""
