@@ -155,12 +155,17 @@ def default_perfdoc(python: str) -> list[str]:
     return [python, "-m", "perfdoc"]
 
 
+def load_average() -> str:
+    """Other work on the machine: each unit of load is a core busy elsewhere, timings noisier."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def yes(flag: bool) -> str:
     return "yes" if flag else "NO"
 
 
 # -- the report ------------------------------------------------------------------------------
-def machine(bench: Bench) -> list[str]:
+def machine(bench: Bench, load_at_start: str) -> list[str]:
     model = "unknown CPU"
     try:
         model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -172,7 +177,7 @@ def machine(bench: Bench) -> list[str]:
                             capture_output=True, text=True).stdout.strip()
     return [f"machine: {os.cpu_count()} × {model}, {platform.system()} {platform.release()}",
             f"python {python} ({bench.python[0]}); {version} as `{shlex.join(bench.perfdoc)}`",
-            f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]
+            f"load average (1, 5, 15 min) at start: {load_at_start}"]
 
 
 def table(bench: Bench, startup: dict[str, Timing]) -> list[str]:
@@ -233,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     args = parser.parse_args(argv)
     bench = Bench(args)
+    load_at_start = load_average()
     work = args.work or Path(tempfile.mkdtemp(prefix="perfdoc-bench-"))
     try:
         for n in [int(s) for s in args.sizes.split(",")]:
@@ -244,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
-    print("\n".join([*machine(bench), *table(bench, startup), *ratios(bench),
-                     f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]))
+    print("\n".join([*machine(bench, load_at_start), *table(bench, startup), *ratios(bench),
+                     f"load average (1, 5, 15 min) at end: {load_average()}"]))
     return 0
 
 

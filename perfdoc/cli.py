@@ -45,6 +45,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc build specs/2025      生成每个项目的申报表和单位的汇总表
     perfdoc forms                 列出表式（申报表、目标表2020 …）及其字段
     perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
+    perfdoc pdf output/2025       把生成的文档转成 PDF（LibreOffice）
     """
     ctx.obj = {"debug": debug}
     # A run holds a unit's models — hundreds of thousands of small objects, almost no cycles —
@@ -99,6 +100,26 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
     if result.unchanged:
         click.echo(f"{len(result.unchanged)} 份文档的规格、模板和 perfdoc 都没有变化，未重写")
     sys.exit(_exit_code(result.specs.problems, strict=False))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True,
+              help="LibreOffice 转换的时限（秒），超时即终止。")
+@click.option("--force", is_flag=True, help="全部重新转换，即使 PDF 比文档新。")
+def pdf(folder: Path, timeout: float, force: bool) -> None:
+    """把文件夹中的 Word 文档转成 PDF：LibreOffice 只启动一次，转换全部文档。"""
+    from .pdf import PdfError, convert, outdated
+    documents = sorted(folder.glob("*.docx")) if force else outdated(folder)
+    try:
+        pdfs = convert(documents, timeout=timeout)
+    except PdfError as exc:
+        click.echo(f"perfdoc: {exc}", err=True)
+        sys.exit(1)
+    for path in pdfs:
+        click.echo(f"已生成 {path}")
+    if not documents:
+        click.echo("每份文档的 PDF 都已是最新，未转换")
 
 
 class ProgressBar:

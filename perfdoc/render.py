@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .docxjinja import DocxTemplate
 from .kinds import FieldSpec, FormKind
@@ -70,14 +70,15 @@ def project_data(project: Project) -> dict[str, Any]:
     return data
 
 
-def document_data(unit: Unit, projects: list[Project], summary: bool) -> dict[str, Any]:
+def document_data(unit: Unit, projects: list[Project], summary: bool,
+                  printed: Callable[[Project], dict[str, Any]] = project_data) -> dict[str, Any]:
     """The whole context of one document: a single project's form, or the unit's 汇总表."""
     return {
         "单位": unit.name,
         "年度": unit.year,
         "表名": unit.kind.title,
         "汇总表标题": unit.summary_title if summary else "",
-        "项目列表": [project_data(p) for p in projects],
+        "项目列表": [printed(p) for p in projects],
     }
 
 
@@ -86,6 +87,7 @@ class Renderer:
 
     def __init__(self):
         self._compiled: dict[str, DocxTemplate] = {}
+        self._printed: dict[Project, dict[str, Any]] = {}
 
     def template(self, kind: FormKind) -> DocxTemplate:
         key = str(kind.template)
@@ -93,5 +95,11 @@ class Renderer:
             self._compiled[key] = DocxTemplate(kind.template)
         return self._compiled[key]
 
+    def printed(self, project: Project) -> dict[str, Any]:
+        """A project's data, computed once: a build prints it in its form and in the 汇总表."""
+        if project not in self._printed:
+            self._printed[project] = project_data(project)
+        return self._printed[project]
+
     def render(self, unit: Unit, projects: list[Project], *, summary: bool) -> bytes:
-        return self.template(unit.kind).render(document_data(unit, projects, summary))
+        return self.template(unit.kind).render(document_data(unit, projects, summary, self.printed))
