@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from . import __version__
 from .kinds import builtin_dir
@@ -45,10 +48,13 @@ def _file_digest(path: Path) -> str:
 
 
 def code_digest() -> str:
-    """perfdoc's version and its own source: a changed rule or renderer invalidates every output."""
+    """perfdoc's version and its own source — a changed rule or renderer invalidates every
+    output — and the Python and PyYAML that read the specs. (Jinja is not imported just for its
+    version: a build that renders nothing must not pay for it.)"""
     package = Path(__file__).resolve().parent
     files = sorted(package.glob("*.py"))
-    return _digest(__version__, *(p.name for p in files), *(p.read_bytes() for p in files))
+    return _digest(__version__, sys.version, yaml.__version__,
+                   *(p.name for p in files), *(p.read_bytes() for p in files))
 
 
 def kinds_digest(templates: list[Path]) -> str:

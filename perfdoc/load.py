@@ -221,19 +221,21 @@ class _Composer:
         self.problems.append(Problem(self.path, *self._pos(event), "error", rule, message))
         raise _Stop
 
-    def _count(self) -> None:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            self.problems.append(Problem(self.path, 1, 1, "error", "file-too-large",
-                                         f"文件包含的条目过多（超过 {MAX_NODES} 个）"))
-            raise _Stop
+    def _too_many(self) -> None:
+        self.problems.append(Problem(self.path, 1, 1, "error", "file-too-large",
+                                     f"文件包含的条目过多（超过 {MAX_NODES} 个）"))
+        raise _Stop
 
     def _open(self, node: Mapping | Sequence) -> None:
-        self._count()
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self._too_many()
         self.stack.append(node)
 
     def _add(self, scalar: Scalar) -> None:
-        self._count()
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self._too_many()
         stack = self.stack
         if stack and type(stack[-1]) is Mapping and self.pending_key[-1] is None:
             self._take_key(scalar)
