@@ -18,6 +18,9 @@ import tempfile
 from pathlib import Path
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
+# where the installers put it when it is not on PATH (Windows, macOS)
+SOFFICE_PLACES = (Path(os.environ.get("PROGRAMFILES", r"C:\Program Files")) / "LibreOffice/program/soffice.exe",
+                  Path("/Applications/LibreOffice.app/Contents/MacOS/soffice"))
 TIMEOUT = 600.0  # seconds for one run; a 1000-project 汇总表 is a few thousand pages
 
 
@@ -26,7 +29,8 @@ class PdfError(Exception):
 
 
 def find_soffice() -> str | None:
-    return next((found for name in SOFFICE_NAMES if (found := shutil.which(name))), None)
+    on_path = next((found for name in SOFFICE_NAMES if (found := shutil.which(name))), None)
+    return on_path or next((str(place) for place in SOFFICE_PLACES if place.is_file()), None)
 
 
 def outdated(folder: Path) -> list[Path]:
@@ -70,8 +74,16 @@ def _run(command: list[str], timeout: float) -> None:
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        _kill_tree(process)
         process.communicate()
         raise PdfError(f"LibreOffice 在 {timeout:g} 秒内没有完成转换，已终止（可用 --timeout 放宽）") from None
     if process.returncode != 0:
         raise PdfError(f"LibreOffice 转换失败（退出码 {process.returncode}）：{output.decode(errors='replace')[-500:]}")
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    """Kill soffice and what it started (soffice.bin)."""
+    if hasattr(os, "killpg"):
+        os.killpg(process.pid, signal.SIGKILL)
+    else:  # Windows: no process groups from start_new_session
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)], capture_output=True)
