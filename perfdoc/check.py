@@ -66,6 +66,8 @@ def sums_add_up(project: Project) -> Iterable[Problem]:
     for rule in project.kind.sums:
         total = project.get(rule.total)
         parts = [project.get(p) for p in rule.parts]
+        if rule.blank_is_zero:
+            parts = [Decimal(0) if part is None else part for part in parts]
         if total is None or not all(isinstance(p, Decimal) for p in parts):
             continue
         added = sum(parts, Decimal(0))
@@ -85,7 +87,35 @@ def indicator_values_filled(project: Project) -> Iterable[Problem]:
         return
     for index, row in enumerate(project.values.get(spec.key) or ()):
         for column in spec.columns:
-            if column.warn_empty and not str(row.get(column.key) or "").strip():
+            if column.warn_empty and _is_blank(row.get(column.key)):
                 yield problem(project, f"{spec.key}.{index}.{column.key}", "warning", "empty-value",
                               f"指标“{row.get('三级指标') or row.get('三级目标') or index + 1}”的"
                               f"“{column.label}”为空，表中将留白")
+
+
+def _is_blank(value) -> bool:
+    return value is None or not str(value).strip()  # a score of 0 is not blank
+
+
+@project_rule
+def fields_filled(project: Project) -> Iterable[Problem]:
+    """A field the kind marks warn_empty (e.g. the 自评表's 实际完成情况) prints an empty cell."""
+    for dotted, spec in _fields(project.kind.fields):
+        if spec.warn_empty and _is_blank(project.get(dotted)):
+            yield problem(project, dotted, "warning", "empty-value", f"“{spec.label}”为空，表中将留白")
+
+
+def _fields(specs, prefix: str = ""):
+    """Every (dotted path, spec) of a kind's fields and groups, indicator columns excepted."""
+    for spec in specs:
+        yield prefix + spec.key, spec
+        if spec.type == "group":
+            yield from _fields(spec.fields, f"{prefix}{spec.key}.")
+
+
+# The 自评表's arithmetic (figures.py) and scoring (scoring.py, which registers its own rules with
+# @project_rule). Each acts only on a kind that asks for it: fields with `computed:`, or
+# options.scoring in the kind's YAML.
+from . import figures, scoring  # noqa: E402,F401  (imported last: they use this module)
+
+project_rule(figures.written_figures_agree)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-FIELD_TYPES = ("text", "date", "amount", "number", "group", "indicators")
+FIELD_TYPES = ("text", "date", "amount", "number", "percent", "group", "indicators")
 
 
 class KindError(Exception):
@@ -34,6 +34,7 @@ class FieldSpec:
     merge: tuple[str, ...] = ()                   # indicator columns merged vertically
     warn_empty: bool = False
     value_column: str = ""
+    computed: str = ""                            # a formula in figures.FORMULAS: printed when left blank
 
     def child(self, key: str) -> "FieldSpec | None":
         for spec in self.fields or self.columns:
@@ -55,6 +56,7 @@ class SumRule:
     total: str
     parts: tuple[str, ...]
     severity: str = "error"
+    blank_is_zero: bool = False                   # a blank part counts as 0 (an empty 其中 cell)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,8 @@ def read_kind(path: Path) -> FormKind:
             summary_title=data.get("summary_title", "{单位}{年度}年度" + data["name"]),
             file_name=data.get("file_name", "{项目名称}"),
             fields=tuple(_field(k, v) for k, v in data["fields"].items()),
-            sums=tuple(SumRule(s["total"], tuple(s["parts"]), s.get("severity", "error"))
+            sums=tuple(SumRule(s["total"], tuple(s["parts"]), s.get("severity", "error"),
+                               bool(s.get("blank_is_zero", False)))
                        for s in data.get("sums", ())),
             frameworks=tuple(Framework(tuple(f["years"]), tuple(f.get("required", ())),
                                        {k: tuple(v or ()) for k, v in f["levels"].items()})
@@ -173,4 +176,5 @@ def _field(key: str, data: dict) -> FieldSpec:
         merge=tuple(data.get("merge", ())),
         warn_empty=bool(data.get("warn_empty", False)),
         value_column=data.get("value_column", ""),
+        computed=data.get("computed", ""),
     )

@@ -247,7 +247,7 @@ def _read_field(reader: _Reader, spec: FieldSpec, node: Node | None, dotted: str
         return reader.date(node, spec.label)
     if spec.type == "amount":
         return reader.amount(node, spec.label)
-    if spec.type == "number":
+    if spec.type in ("number", "percent"):  # a percent is stored as its number: 99.70% → 99.70
         return reader.number(node, spec.label)
     if spec.type == "group":
         if node is None or (isinstance(node, Scalar) and node.is_null):

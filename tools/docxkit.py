@@ -44,8 +44,9 @@ def page_break() -> str:
 class Grid:
     """Column boundaries (twips from the left edge); a cell spans from one boundary to another."""
 
-    def __init__(self, *bounds: int):
+    def __init__(self, *bounds: int, text_style: str = "TableText"):
         self.bounds = list(bounds)
+        self.text_style = text_style
 
     def widths(self) -> list[int]:
         return [b - a for a, b in zip(self.bounds, self.bounds[1:])]
@@ -62,12 +63,15 @@ class Grid:
             tcpr += "<w:vMerge/>"
         tcpr += '<w:vAlign w:val="center"/>'
         if body is None:
-            style = "TableLabel" if bold else "TableText"
+            style = "TableLabel" if bold else self.text_style
             body = paragraph("" if vmerge == "continue" else text, style, align)
         return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{body}</w:tc>"
 
-    def row(self, *cells: str) -> str:
-        return f'<w:tr><w:trPr><w:cantSplit/></w:trPr>{"".join(cells)}</w:tr>'
+    def row(self, *cells: str, can_split: bool = False) -> str:
+        """A table row; kept on one page unless `can_split` (a cell of long text may outgrow a
+        page, and Word clips a row that must not split but cannot fit)."""
+        properties = "" if can_split else "<w:cantSplit/>"
+        return f'<w:tr><w:trPr>{properties}</w:trPr>{"".join(cells)}</w:tr>'
 
     def tag_row(self, tag: str) -> str:
         """A row whose only text is a {%tr … %} tag: the whole row becomes a Jinja statement."""
@@ -125,6 +129,8 @@ def styles() -> str:
         _style("FormYear", "表头年度", size=24, align="center", before=60, after=120, keep_next=True),
         _style("TableText", "表格文字", size=21),
         _style("TableLabel", "表格标签", size=21),
+        # 小五 (9 pt): for tables too wide for 五号, such as the 自评表's nine indicator columns
+        _style("TableTextSmall", "表格文字（小五）", size=18),
         _style("Note", "表注", size=21, before=120),
     ])
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:styles {NS}>'
