@@ -65,6 +65,35 @@ def build(ctx, target: Path, output: Path | None, templates) -> None:
     sys.exit(_exit_code(result.specs.problems, strict=False))
 
 
+@main.group()
+def selfeval() -> None:
+    """年度终了后的绩效自评（自评表）。"""
+
+
+@selfeval.command("init")
+@click.argument("source", type=SPEC_FOLDER)
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="自评规格的文件夹（默认：与 SOURCE 同级的 <SOURCE>-自评，如 specs/2025-自评）。")
+@click.option("--force", is_flag=True, help="覆盖已存在的文件。")
+@TEMPLATES_OPTION
+@click.pass_context
+def selfeval_init(ctx, source: Path, output: Path | None, force: bool, templates) -> None:
+    """由一年的申报表规格生成该年自评表的规格：指标及其年度指标值照录，分值按标准权重拟定，实际完成情况留待填写。"""
+    from .scaffold import scaffold_selfeval
+    result = _run(ctx, scaffold_selfeval, source, output=output, force=force, templates=list(templates))
+    if result.specs.has_errors:
+        _report(result.problems, "text", err=True)
+        click.echo(f"perfdoc: {source} 的申报表规格有错误，未生成自评表规格", err=True)
+        sys.exit(1)
+    for note in result.notes:
+        click.echo(note, err=True)
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖（要覆盖请加 --force）", err=True)
+    for path in result.written:
+        click.echo(f"已生成 {path}")
+    sys.exit(1 if result.existing else 0)
+
+
 def _run(ctx, fn, *args, **kwargs):
     """Run a pipeline step, turning a usage or template mistake into a message, not a traceback."""
     from .docxjinja import TemplateError

@@ -131,7 +131,7 @@ def with_computed(project: Project) -> dict[str, Any]:
         if project.get(dotted) is None:
             value = figures.value(dotted)
             if value is not None:
-                _set(values, dotted, value)
+                set_path(values, dotted, value)
     return values
 
 
@@ -139,7 +139,8 @@ def _copy_groups(value):
     return {k: _copy_groups(v) for k, v in value.items()} if isinstance(value, dict) else value
 
 
-def _set(values: dict, dotted: str, value) -> None:
+def set_path(values: dict, dotted: str, value) -> None:
+    """Set the value at a dotted path (项目资金.年度资金总额.分值) in nested groups."""
     *groups, key = dotted.split(".")
     for group in groups:
         if not isinstance(values.get(group), dict):
@@ -153,10 +154,10 @@ def show(spec, value: Decimal | str) -> str:
     return f"{value}%" if spec.type == "percent" else str(value)
 
 
-def approximately(value: Decimal, places: int = 4) -> str:
-    """An exact figure for a message: 94.2238…, or 99.7 when it ends there."""
-    short = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
-    return f"{short.normalize():f}" + ("…" if short != value else "")
+def equals(spec, value: Decimal, places: int = 4) -> str:
+    """An exact figure for a message: "= 99.7%", or "≈ 94.2238%" when it goes on further."""
+    short = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return ("= " if short == value else "≈ ") + show(spec, f"{short.normalize():f}")
 
 
 # -- checks (registered in check.py) ----------------------------------------------------------
@@ -184,7 +185,10 @@ def _compare(spec, written: Decimal, figure: Figure, rounding: Rounding):
             yield "info", "figure-decimals", (f"“{label}”写作“{show(spec, written)}”，表中此数通常保留 "
                                               f"{rounding.places} 位小数：“{show(spec, computed)}”（数值相同）")
         return
-    exact = f"{figure.how} = {show(spec, approximately(figure.exact))}"
+    if computed == figure.exact:  # a sum needs no rounding, so none is named
+        yield "warning", "figure-mismatch", f"“{label}”为 {show(spec, written)}，但 {figure.how} = {show(spec, computed)}"
+        return
+    exact = f"{figure.how} {equals(spec, figure.exact)}"
     rule_name = ROUNDING[rounding.rule][1]
     for other in rounding.also_seen:
         if written == rounding.apply(figure.exact, rule=other):

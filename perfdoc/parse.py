@@ -60,11 +60,11 @@ class _Reader:
         return found
 
     # -- scalars ---------------------------------------------------------------------------
-    def text(self, node: Node | None, label: str) -> str | None:
+    def text(self, node: Node | None, label: str, expected: str = "文字") -> str | None:
         if node is None:
             return None
         if not isinstance(node, Scalar):
-            self.report(node, "type", f"“{label}”应为文字，实际是{_describe(node)}")
+            self.report(node, "type", f"“{label}”应为{expected}，实际是{_describe(node)}")
             return None
         if node.is_null:
             return None
@@ -76,7 +76,7 @@ class _Reader:
         return node.text
 
     def date(self, node: Node | None, label: str) -> dt.date | None:
-        text = self.text(node, label)
+        text = self.text(node, label, "日期")
         if text is None:
             return None
         if _DATE.match(text.strip()):
@@ -88,7 +88,7 @@ class _Reader:
         return None
 
     def amount(self, node: Node | None, label: str) -> Decimal | None:
-        text = self.text(node, label)
+        text = self.text(node, label, "金额（元）")
         if text is None:
             return None
         value = parse_amount(text)
@@ -100,7 +100,7 @@ class _Reader:
         return value
 
     def number(self, node: Node | None, label: str) -> Decimal | None:
-        text = self.text(node, label)
+        text = self.text(node, label, "数字")
         if text is None:
             return None
         value = parse_number(text)

@@ -29,8 +29,11 @@ class Problem:
 
 
 def sort_problems(problems) -> list[Problem]:
-    """Order problems by file, line and column, dropping exact repeats."""
-    return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.col, p.rule, p.message))
+    """Order problems by file, line and column, dropping exact repeats — and an empty-value
+    warning where an error names the value already (a 分值 of “五十” is unreadable, not blank)."""
+    errors = {(p.path, p.line, p.col) for p in problems if p.is_error}
+    kept = {p for p in problems if not (p.rule == "empty-value" and (p.path, p.line, p.col) in errors)}
+    return sorted(kept, key=lambda p: (str(p.path), p.line, p.col, p.rule, p.message))
 
 
 def summarize(problems: list[Problem]) -> str:

@@ -111,6 +111,12 @@ def _total(figures: Figures, budget_formula: str, column: str, rounded: bool) ->
 
 
 # -- rules ---------------------------------------------------------------------------------------
+def _in_range(row: dict) -> bool:
+    """Both 分值 and 得分 written, and 0 ≤ 得分 ≤ 分值 (else score-range says so, alone)."""
+    points, score = row.get(POINTS), row.get(SCORE)
+    return points is not None and score is not None and 0 <= score <= points
+
+
 def _scored_rows(project: Project):
     """(dotted path of the row, the row, its name) for the budget row and every indicator row."""
     scoring = Scoring.of(project.kind)
@@ -144,9 +150,7 @@ def deductions_have_reasons(project: Project) -> Iterable[Problem]:
     """A row scored below its 分值 says why: 偏差原因分析及改进措施 (财预〔2020〕10号)."""
     for path, row, name in _scored_rows(project):
         points, score = row.get(POINTS), row.get(SCORE)
-        if REASON not in row or points is None or score is None or score >= points:
-            continue
-        if not str(row.get(REASON) or "").strip():
+        if REASON in row and _in_range(row) and score < points and not str(row.get(REASON) or "").strip():
             yield problem(project, f"{path}.{SCORE}", "warning", "deduction-reason",
                           f"{name}得分 {score} 低于分值 {points}，应填写“{REASON}”")
 
@@ -175,9 +179,9 @@ def scores_follow_the_rules(project: Project) -> Iterable[Problem]:
         return
     rounding = Rounding.of(project.kind)
     for path, row, name in list(_scored_rows(project))[1:]:
-        points, score = row.get(POINTS), row.get(SCORE)
-        if points is None or score is None:
+        if not _in_range(row):
             continue
+        points, score = row[POINTS], row[SCORE]
         advice = suggest_score(str(row.get(TARGET) or ""), str(row.get(ACTUAL) or ""), points, rounding)
         if advice is not None and not advice.low <= score <= advice.high:
             yield problem(project, f"{path}.{SCORE}", "info", "suggested-score",
@@ -223,7 +227,7 @@ def suggest_score(target: str, actual: str, points: Decimal, rounding: Rounding)
         if not met:
             return None
         low = rounding.apply(points * Decimal("0.8"))
-        return Advice(low, points, f"定性指标已达成（实际完成值“{actual.strip()}”），得分宜在 {low}–{points} 之间")
+        return Advice(low, points, f"定性指标已达成（实际完成值“{actual.strip()}”），得分宜在 {_plain(low)}–{points} 之间")
     if met:
         return Advice(points, points, f"已完成目标（实际完成值“{actual.strip()}”），建议得分 {points}")
     operator, aim, unit = goal
@@ -233,12 +237,18 @@ def suggest_score(target: str, actual: str, points: Decimal, rounding: Rounding)
     if operator in _UPPER_BOUNDS:
         overrun = max(reached - aim, Decimal(0)) / aim
         share = max(Decimal(1) - overrun, Decimal(0))
-        how = f"实际 {reached}{unit} 对上限 {aim}{unit}"
+        how = (f"实际 {reached}{unit} 未超过上限 {aim}{unit}" if not overrun else
+               f"实际 {reached}{unit} 超出上限 {aim}{unit} 的 {rounding.apply(overrun * HUNDRED)}%，按比例扣减")
     else:
         share = min(reached / aim, Decimal(1))
         how = f"实际 {reached}{unit} ÷ 目标 {aim}{unit} × 分值 {points}"
     score = rounding.apply(share * points)
-    return Advice(score, score, f"建议得分 {score}（{how}）")
+    return Advice(score, score, f"建议得分 {_plain(score)}（{how}）")
+
+
+def _plain(value: Decimal) -> str:
+    """8.89 as 8.89, but 8.00 as 8: a suggestion, not a printed figure."""
+    return f"{value.normalize():f}"
 
 
 # -- proposing 分值 for a new self-evaluation ------------------------------------------------------
