@@ -22,7 +22,7 @@ from .model import Project
 from .pipeline import Specs, UsageError, read_specs, write_atomic
 from .problems import Problem
 from .scoring import POINTS, Scoring, split_points
-from .specwriter import mapping
+from .specwriter import mapping, unit_file
 
 
 @dataclass
@@ -76,9 +76,7 @@ _RAW = ("年初预算数", POINTS)
 
 def unit_text(specs: Specs, kind: FormKind) -> str:
     unit = specs.unit
-    data = {"单位": unit.name, "年度": str(unit.year), "表式": kind.name, **unit.defaults}
-    return ("# 单位文件：本单位本年度各项目共用的信息。项目文件中未写的 主管部门、实施单位 取这里的值。\n"
-            + mapping(data, raw_keys=("年度",)))
+    return unit_file({"单位": unit.name, "年度": str(unit.year), "表式": kind.name, **unit.defaults})
 
 
 def header(project: Project, kind: FormKind) -> str:

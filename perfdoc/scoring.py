@@ -111,19 +111,25 @@ def _total(figures: Figures, budget_formula: str, column: str, rounded: bool) ->
 
 
 # -- rules ---------------------------------------------------------------------------------------
+def scoring_rule(check):
+    """Register `check(project, scoring)` as a rule of every kind with options.scoring; for any
+    other kind (the 申报表) it is a no-op."""
+    def rule(project: Project) -> Iterable[Problem]:
+        scoring = Scoring.of(project.kind)
+        return check(project, scoring) if scoring is not None else ()
+    rule.__name__, rule.__doc__ = check.__name__, check.__doc__
+    return project_rule(rule)
+
+
 def _in_range(row: dict) -> bool:
     """Both 分值 and 得分 written, and 0 ≤ 得分 ≤ 分值 (else score-range says so, alone)."""
     points, score = row.get(POINTS), row.get(SCORE)
     return points is not None and score is not None and 0 <= score <= points
 
 
-def _scored_rows(project: Project):
+def _scored_rows(project: Project, scoring: Scoring):
     """(dotted path of the row, the row, its name) for the budget row and every indicator row."""
-    scoring = Scoring.of(project.kind)
-    if scoring is None:
-        return
-    figures = Figures(project)
-    budget = {POINTS: figures.effective(f"{scoring.budget_row}.{POINTS}"),
+    budget = {POINTS: Figures(project).effective(f"{scoring.budget_row}.{POINTS}"),
               SCORE: project.get(f"{scoring.budget_row}.{SCORE}")}
     yield scoring.budget_row, budget, label_of(project, scoring.budget_row) + "（预算执行率）"
     key = project.kind.indicator_field.key
@@ -131,10 +137,10 @@ def _scored_rows(project: Project):
         yield f"{key}.{index}", row, f"指标“{row.get('三级指标') or index + 1}”"
 
 
-@project_rule
-def scores_within_points(project: Project) -> Iterable[Problem]:
+@scoring_rule
+def scores_within_points(project: Project, scoring: Scoring) -> Iterable[Problem]:
     """0 ≤ 得分 ≤ 分值: a score outside it cannot be true."""
-    for path, row, name in _scored_rows(project):
+    for path, row, name in _scored_rows(project, scoring):
         points, score = row.get(POINTS), row.get(SCORE)
         if points is not None and points < 0:
             yield problem(project, f"{path}.{POINTS}", "error", "score-range", f"{name}的分值不能为负数，实际是 {points}")
@@ -145,22 +151,19 @@ def scores_within_points(project: Project) -> Iterable[Problem]:
                           f"{name}的得分 {score} 超过了分值 {points}")
 
 
-@project_rule
-def deductions_have_reasons(project: Project) -> Iterable[Problem]:
+@scoring_rule
+def deductions_have_reasons(project: Project, scoring: Scoring) -> Iterable[Problem]:
     """A row scored below its 分值 says why: 偏差原因分析及改进措施 (财预〔2020〕10号)."""
-    for path, row, name in _scored_rows(project):
+    for path, row, name in _scored_rows(project, scoring):
         points, score = row.get(POINTS), row.get(SCORE)
         if REASON in row and _in_range(row) and score < points and not str(row.get(REASON) or "").strip():
             yield problem(project, f"{path}.{SCORE}", "warning", "deduction-reason",
                           f"{name}得分 {score} 低于分值 {points}，应填写“{REASON}”")
 
 
-@project_rule
-def points_add_up(project: Project) -> Iterable[Problem]:
+@scoring_rule
+def points_add_up(project: Project, scoring: Scoring) -> Iterable[Problem]:
     """Σ 分值 = 100: 10 for the budget's execution rate and 90 over the indicators."""
-    scoring = Scoring.of(project.kind)
-    if scoring is None:
-        return
     budget = Figures(project).effective(f"{scoring.budget_row}.{POINTS}")
     indicators = _total_of(_indicator_rows(project), POINTS)
     if budget is None or indicators is None or budget + indicators == scoring.full_marks:
@@ -171,14 +174,11 @@ def points_add_up(project: Project) -> Iterable[Problem]:
                   f"实为 {budget + indicators}（预算执行率 {budget} + 各指标 {indicators}）")
 
 
-@project_rule
-def scores_follow_the_rules(project: Project) -> Iterable[Problem]:
+@scoring_rule
+def scores_follow_the_rules(project: Project, scoring: Scoring) -> Iterable[Problem]:
     """Where 财预〔2020〕10号's scoring gives another score than the author's, say so (a note)."""
-    scoring = Scoring.of(project.kind)
-    if scoring is None:
-        return
     rounding = Rounding.of(project.kind)
-    for path, row, name in list(_scored_rows(project))[1:]:
+    for path, row, name in list(_scored_rows(project, scoring))[1:]:
         if not _in_range(row):
             continue
         points, score = row[POINTS], row[SCORE]

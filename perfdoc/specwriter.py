@@ -50,3 +50,9 @@ def mapping(data: dict, indent: int = 0, raw_keys=()) -> str:
         else:
             out.append(f"{pad}{key}: {scalar(value, raw=key in raw_keys)}".rstrip() + "\n")
     return "".join(out)
+
+
+def unit_file(data: dict) -> str:
+    """A unit file (单位.yaml): 单位, 年度, 表式 and the defaults its projects share."""
+    return ("# 单位文件：本单位本年度各项目共用的信息。项目文件中未写的 主管部门、实施单位 取这里的值。\n"
+            + mapping(data, raw_keys=("年度",)))

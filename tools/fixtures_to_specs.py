@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from perfdoc.specwriter import mapping  # noqa: E402
+from perfdoc.specwriter import mapping, unit_file  # noqa: E402
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/perfdoc.schema.json\n"
 
@@ -22,13 +22,18 @@ def file_stem(index: int, name: str) -> str:
     return f"{index:02d}_" + re.sub(r'[\\/:*?"<>|\s]', "_", name)
 
 
-def 申报表(fixture: dict, folder: Path) -> None:
+def write_unit(fixture: dict, folder: Path) -> dict:
+    """Write 单位.yaml; return the 主管部门/实施单位 every project shares (said there once)."""
     projects = fixture["projects"]
     shared = {k: projects[0][k] for k in ("主管部门", "实施单位") if all(p[k] == projects[0][k] for p in projects)}
-    unit = {"单位": fixture["unit"], "年度": str(fixture["year"]), "表式": "申报表", **shared}
-    (folder / "单位.yaml").write_text(
-        "# 单位文件：本单位本年度各项目共用的信息。项目文件中未写的 主管部门、实施单位 取这里的值。\n"
-        + mapping(unit, raw_keys=("年度",)), encoding="utf-8")
+    unit = {"单位": fixture["unit"], "年度": str(fixture["year"]), "表式": fixture["form"], **shared}
+    (folder / "单位.yaml").write_text(unit_file(unit), encoding="utf-8")
+    return shared
+
+
+def 申报表(fixture: dict, folder: Path) -> None:
+    projects = fixture["projects"]
+    shared = write_unit(fixture, folder)
     amounts = ("项目资金总额", "年度资金申请总额", "当年财政拨款", "上年结转资金", "其他资金", "财政资金")
     for index, project in enumerate(projects, 1):
         funds = project["项目资金"]
@@ -49,11 +54,7 @@ def 申报表(fixture: dict, folder: Path) -> None:
 
 def 自评表(fixture: dict, folder: Path) -> None:
     projects = fixture["projects"]
-    shared = {k: projects[0][k] for k in ("主管部门", "实施单位") if all(p[k] == projects[0][k] for p in projects)}
-    unit = {"单位": fixture["unit"], "年度": str(fixture["year"]), "表式": "自评表", **shared}
-    (folder / "单位.yaml").write_text(
-        "# 单位文件：本单位本年度各项目共用的信息。项目文件中未写的 主管部门、实施单位 取这里的值。\n"
-        + mapping(unit, raw_keys=("年度",)), encoding="utf-8")
+    shared = write_unit(fixture, folder)
     figures = ("年初预算数", "全年预算数", "全年执行数", "分值", "得分")
     for index, project in enumerate(projects, 1):
         spec = {k: v for k, v in project.items() if k not in ("notes", *shared)}
