@@ -17,7 +17,7 @@ number of places (2), and the rules a source system has been seen to use instead
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_CEILING, Context, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any, Callable, Iterable
 
 from .kinds import KindError
@@ -52,11 +52,17 @@ class Rounding:
     @classmethod
     def of(cls, kind) -> "Rounding":
         data = kind.options.get("rounding") or {}
-        return cls(data.get("rule", "half-up"), int(data.get("places", 2)), tuple(data.get("also_seen", ())))
+        rounding = cls(data.get("rule", "half-up"), int(data.get("places", 2)), tuple(data.get("also_seen", ())))
+        unknown = [rule for rule in (rounding.rule, *rounding.also_seen) if rule not in ROUNDING]
+        if unknown:
+            raise KindError(f"表式“{kind.name}”的取整规则“{unknown[0]}”未知（可用：{'、'.join(ROUNDING)}）")
+        return rounding
 
     def apply(self, value: Decimal, rule: str | None = None, places: int | None = None) -> Decimal:
         places = self.places if places is None else places
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING[rule or self.rule][0])
+        # enough digits for any figure, however absurd (the default 28 would raise)
+        digits = Context(prec=max(28, value.adjusted() + places + 2))
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING[rule or self.rule][0], context=digits)
 
 
 Formula = Callable[["Figures", str], "Figure | None"]
@@ -156,8 +162,14 @@ def show(spec, value: Decimal | str) -> str:
 
 def equals(spec, value: Decimal, places: int = 4) -> str:
     """An exact figure for a message: "= 99.7%", or "≈ 94.2238%" when it goes on further."""
-    short = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return ("= " if short == value else "≈ ") + show(spec, f"{short.normalize():f}")
+    short = Rounding("half-up", places).apply(value)
+    return ("= " if short == value else "≈ ") + show(spec, plain(short))
+
+
+def plain(value: Decimal) -> str:
+    """A number for a sentence, without trailing zeros: 8.00 → 8, 8.90 → 8.9, 100 → 100."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # -- checks (registered in check.py) ----------------------------------------------------------

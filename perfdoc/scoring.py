@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
 from .check import label_of, problem, project_rule, yuan
-from .figures import Figure, Figures, Rounding, formula
+from .figures import Figure, Figures, Rounding, formula, plain
+from .kinds import KindError
 from .model import Project
 from .problems import Problem
 
@@ -38,9 +39,12 @@ class Scoring:
         data = kind.options.get("scoring")
         if not data:
             return None
-        return cls(data.get("basis", "财预〔2020〕10号"), Decimal(str(data["full_marks"])),
-                   data["budget"]["row"], Decimal(str(data["budget"]["分值"])),
-                   tuple((tuple(w["一级指标"]), Decimal(str(w["分值"]))) for w in data.get("weights", ())))
+        try:
+            return cls(data.get("basis", "财预〔2020〕10号"), Decimal(str(data["full_marks"])),
+                       data["budget"]["row"], Decimal(str(data["budget"]["分值"])),
+                       tuple((tuple(w["一级指标"]), Decimal(str(w["分值"]))) for w in data.get("weights", ())))
+        except (KeyError, TypeError, InvalidOperation) as exc:
+            raise KindError(f"表式“{kind.name}”的 options.scoring 有误：{exc!r}") from None
 
 
 def _row_of(dotted: str) -> str:
@@ -227,7 +231,7 @@ def suggest_score(target: str, actual: str, points: Decimal, rounding: Rounding)
         if not met:
             return None
         low = rounding.apply(points * Decimal("0.8"))
-        return Advice(low, points, f"定性指标已达成（实际完成值“{actual.strip()}”），得分宜在 {_plain(low)}–{points} 之间")
+        return Advice(low, points, f"定性指标已达成（实际完成值“{actual.strip()}”），得分宜在 {plain(low)}–{points} 之间")
     if met:
         return Advice(points, points, f"已完成目标（实际完成值“{actual.strip()}”），建议得分 {points}")
     operator, aim, unit = goal
@@ -243,12 +247,8 @@ def suggest_score(target: str, actual: str, points: Decimal, rounding: Rounding)
         share = min(reached / aim, Decimal(1))
         how = f"实际 {reached}{unit} ÷ 目标 {aim}{unit} × 分值 {points}"
     score = rounding.apply(share * points)
-    return Advice(score, score, f"建议得分 {_plain(score)}（{how}）")
+    return Advice(score, score, f"建议得分 {plain(score)}（{how}）")
 
-
-def _plain(value: Decimal) -> str:
-    """8.89 as 8.89, but 8.00 as 8: a suggestion, not a printed figure."""
-    return f"{value.normalize():f}"
 
 
 # -- proposing 分值 for a new self-evaluation ------------------------------------------------------

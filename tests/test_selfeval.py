@@ -176,3 +176,27 @@ def test_suggested_scores(target, actual, points, expected):
 ])
 def test_rounding_rules(rule, value, expected):
     assert str(Rounding(rule).apply(Decimal(value))) == expected
+
+
+# -- no input gives a traceback ---------------------------------------------------------------------
+FIGURE_LINE = r"^(\s+(?:年初预算数|全年预算数|全年执行数|分值|执行率|得分|实际完成值|年度指标值): ).*$"
+odd_values = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False).map(str), st.integers().map(str),
+    st.sampled_from(["", "~", "-1", "1e400", "NaN", "100%", "%", ".", "1,2,3", "十", "[1]", "{a: 1}", "'&<>'", "0.001"]),
+    st.text(max_size=8).map(lambda t: repr(t.replace("\\", ""))))
+
+
+@given(st.data())
+def test_odd_figures_are_reported_or_printed_never_a_traceback(tmp_path_factory, data):
+    import re
+    from perfdoc.render import Renderer
+    folder = tmp_path_factory.mktemp("fuzz")
+    shutil.copy(INVALID / "_单位.yaml", folder / "单位.yaml")
+    lines = (INVALID / "valid.yaml").read_text(encoding="utf-8").splitlines()
+    targets = [i for i, line in enumerate(lines) if re.match(FIGURE_LINE, line)]
+    for index in data.draw(st.lists(st.sampled_from(targets), min_size=1, max_size=4)):
+        lines[index] = re.sub(FIGURE_LINE, lambda m: m.group(1) + data.draw(odd_values), lines[index])
+    (folder / "01.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    specs = read_specs(folder)
+    if specs.unit is not None and not specs.has_errors:
+        Renderer().render(specs.unit, specs.projects, summary=True)
