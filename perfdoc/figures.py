@@ -17,21 +17,20 @@ number of places (2), and the rules a source system has been seen to use instead
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Context, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 from typing import Any, Callable, Iterable
 
 from .kinds import KindError
 from .model import Project
 from .problems import Problem
 
-# The rounding rules a kind may name, with the words a message uses for each.
+# The rounding rules a kind may name, with the words a message uses for each (the figures are
+# never negative, so "up" is 进一 and "down" is 去尾).
 ROUNDING = {
     "half-up": (ROUND_HALF_UP, "四舍五入"),
     "half-even": (ROUND_HALF_EVEN, "四舍六入五成双"),
     "up": (ROUND_UP, "向上取整（进一法）"),
     "down": (ROUND_DOWN, "截尾（去尾法）"),
-    "ceiling": (ROUND_CEILING, "向上取整"),
-    "floor": (ROUND_FLOOR, "向下取整"),
 }
 
 
@@ -185,31 +184,33 @@ def written_figures_agree(project: Project) -> Iterable[Problem]:
 
 
 def _compare(spec, written: Decimal, figure: Figure, rounding: Rounding):
-    label = spec.label
-    if not figure.rounded:
-        if written != figure.exact:
-            yield "warning", "figure-mismatch", f"“{label}”为 {show(spec, written)}，但 {figure.how} = {show(spec, figure.exact)}"
-        return
-    computed = rounding.apply(figure.exact)
-    places = -written.as_tuple().exponent
-    if written == computed or (places > rounding.places and written == rounding.apply(figure.exact, places=places)):
-        if 0 <= places < rounding.places:
+    """(severity, rule, message) for each thing to say about a written figure."""
+    label, computed = spec.label, rounding.apply(figure.exact) if figure.rounded else figure.exact
+    if _agrees(written, figure, computed, rounding):
+        if figure.rounded and 0 <= _places(written) < rounding.places:
             yield "info", "figure-decimals", (f"“{label}”写作“{show(spec, written)}”，表中此数通常保留 "
                                               f"{rounding.places} 位小数：“{show(spec, computed)}”（数值相同）")
         return
-    if computed == figure.exact:  # a sum needs no rounding, so none is named
+    if computed == figure.exact:  # nothing was rounded (a sum), so no rounding rule is named
         yield "warning", "figure-mismatch", f"“{label}”为 {show(spec, written)}，但 {figure.how} = {show(spec, computed)}"
         return
-    exact = f"{figure.how} {equals(spec, figure.exact)}"
-    rule_name = ROUNDING[rounding.rule][1]
-    for other in rounding.also_seen:
-        if written == rounding.apply(figure.exact, rule=other):
-            yield "info", "figure-rounding", (f"“{label}”为 {show(spec, written)}，按{rule_name}应为 "
-                                              f"{show(spec, computed)}（{exact}）；按{ROUNDING[other][1]}正是 "
-                                              f"{show(spec, written)}，可能是源系统的取整方式")
-            return
-    yield "warning", "figure-mismatch", (f"“{label}”为 {show(spec, written)}，但按{rule_name}应为 "
-                                         f"{show(spec, computed)}（{exact}）")
+    exact, rule_name = f"{figure.how} {equals(spec, figure.exact)}", ROUNDING[rounding.rule][1]
+    other = next((o for o in rounding.also_seen if written == rounding.apply(figure.exact, rule=o)), None)
+    if other:
+        yield "info", "figure-rounding", (f"“{label}”为 {show(spec, written)}，按{rule_name}应为 {show(spec, computed)}"
+                                          f"（{exact}）；按{ROUNDING[other][1]}正是 {show(spec, written)}，"
+                                          f"可能是源系统的取整方式")
+    else:
+        yield "warning", "figure-mismatch", (f"“{label}”为 {show(spec, written)}，但按{rule_name}应为 "
+                                             f"{show(spec, computed)}（{exact}）")
 
 
-from . import scoring  # noqa: E402,F401  (the formulas of the built-in kinds register themselves)
+def _places(value: Decimal) -> int:
+    return -value.as_tuple().exponent
+
+
+def _agrees(written: Decimal, figure: Figure, computed: Decimal, rounding: Rounding) -> bool:
+    """Equal by value (9.8 is 9.80); more decimals than the form's are right if rounded right."""
+    places = _places(written)
+    return written == computed or (figure.rounded and places > rounding.places
+                                   and written == rounding.apply(figure.exact, places=places))
