@@ -28,6 +28,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     \b
     perfdoc validate specs/2025   检查规格，按“文件:行:列”报告问题
     perfdoc build specs/2025      生成每个项目的申报表和单位的汇总表
+    perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
     """
     ctx.obj = {"debug": debug}
 

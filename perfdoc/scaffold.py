@@ -48,6 +48,8 @@ def scaffold_selfeval(source: Path, *, output: Path | None = None, force: bool =
     kind = selfeval_kind(kinds_module.load_kinds(list(templates)), specs.unit.kind)
     source_folder = source if source.is_dir() else source.parent
     result.folder = Path(output) if output else source_folder.parent / f"{source_folder.name}-自评"
+    if result.folder.resolve() == source_folder.resolve():
+        raise UsageError(f"自评表规格不能写进申报表规格所在的文件夹 {source_folder}：请用 -o 另选文件夹")
 
     files = {result.folder / "单位.yaml": unit_text(specs, kind)}
     for project in specs.projects:

@@ -91,6 +91,13 @@ def test_init_to_another_folder(run_cli, tmp_path):
     assert (tmp_path / "自评" / "01_企业科技创新服务.yaml").is_file()
 
 
+def test_init_never_writes_into_the_申报表_folder(run_cli, tmp_path):
+    source = copy_specs("2026", tmp_path)
+    result = run_cli("selfeval", "init", source, "-o", source, "--force")
+    assert result.exit_code == 2
+    assert "表式: 申报表" in (source / "单位.yaml").read_text(encoding="utf-8")
+
+
 def test_init_from_specs_that_are_not_a_申报表_is_a_usage_error(run_cli, tmp_path):
     result = run_cli("selfeval", "init", copy_specs("2022", tmp_path))
     assert result.exit_code == 2
