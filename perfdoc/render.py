@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from .docxjinja import DocxTemplate
-from .figures import with_computed
+from .figures import show, with_computed
 from .kinds import FieldSpec, FormKind
 from .model import Project, Unit
 
@@ -28,10 +28,8 @@ def print_value(spec: FieldSpec, value: Any) -> Any:
         return format_amount(value)
     if spec.type == "date":
         return value.isoformat() if isinstance(value, dt.date) else str(value)
-    if spec.type == "number":
-        return str(value)
-    if spec.type == "percent":
-        return f"{value}%"
+    if spec.type in ("number", "percent"):
+        return show(spec, value)  # as written: 9.8 stays 9.8, 94.23 prints 94.23%
     if spec.type == "group":
         return {child.key: print_value(child, value.get(child.key)) for child in spec.fields}
     if spec.type == "indicators":
