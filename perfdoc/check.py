@@ -7,7 +7,7 @@ rules, framework, known values), so one rule serves every form kind.
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Callable, Iterable
 
 from .model import Project, Unit
@@ -86,10 +86,12 @@ def indicator_values_filled(project: Project) -> Iterable[Problem]:
     if spec is None:
         return
     for index, row in enumerate(project.values.get(spec.key) or ()):
+        if is_bare_row(spec, row):
+            continue  # see bare_indicator_rows
         for column in spec.columns:
             if column.warn_empty and _is_blank(row.get(column.key)):
                 yield problem(project, f"{spec.key}.{index}.{column.key}", "warning", "empty-value",
-                              f"指标“{row.get('三级指标') or row.get('三级目标') or index + 1}”的"
+                              f"指标“{row_name(row, index)}”的"
                               f"“{column.label}”为空，表中将留白")
 
 
@@ -97,20 +99,298 @@ def _is_blank(value) -> bool:
     return value is None or not str(value).strip()  # a score of 0 is not blank
 
 
+def indicator_rows(project: Project):
+    """(index, row, value column key) for each indicator row of the project's kind."""
+    spec = project.kind.indicator_field
+    if spec is None:
+        return
+    for index, row in enumerate(project.values.get(spec.key) or ()):
+        yield index, row, f"{spec.key}.{index}", spec.value_column
+
+
+def row_name(row: dict, index: int) -> str:
+    return row.get("三级指标") or row.get("三级目标") or f"第 {index + 1} 行"
+
+
+# -- dates ---------------------------------------------------------------------------------
 @project_rule
-def fields_filled(project: Project) -> Iterable[Problem]:
-    """A field the kind marks warn_empty (e.g. the 自评表's 实际完成情况) prints an empty cell."""
-    for dotted, spec in _fields(project.kind.fields):
-        if spec.warn_empty and _is_blank(project.get(dotted)):
-            yield problem(project, dotted, "warning", "empty-value", f"“{spec.label}”为空，表中将留白")
+def dates_in_budget_year(project: Project) -> Iterable[Problem]:
+    """计划开始日期 and 计划完成日期 lie in the budget year of the unit file."""
+    year = project.unit.year
+    for spec in project.kind.fields:
+        value = project.values.get(spec.key)
+        if spec.in_year and value is not None and value.year != year:
+            yield problem(project, spec.key, "error", "date-in-year",
+                          f"“{spec.label}”{value.isoformat()} 不在预算年度 {year} 年内")
+
+
+@project_rule
+def dates_in_order(project: Project) -> Iterable[Problem]:
+    pair = project.kind.checks.get("date_range")
+    if not pair:
+        return
+    start, end = (project.get(k) for k in pair)
+    if start is not None and end is not None and start > end:
+        yield problem(project, pair[1], "error", "date-order",
+                      f"“{label_of(project, pair[1])}”{end.isoformat()} 早于"
+                      f"“{label_of(project, pair[0])}”{start.isoformat()}")
+
+
+# -- funding, continued --------------------------------------------------------------------
+@project_rule
+def totals_not_below(project: Project) -> Iterable[Problem]:
+    """项目资金总额 is cumulative over a multi-year project: never below the year's request."""
+    for total_key, annual_key in project.kind.checks.get("not_below", ()):
+        total, annual = project.get(total_key), project.get(annual_key)
+        if isinstance(total, Decimal) and isinstance(annual, Decimal) and total < annual:
+            yield problem(project, total_key, "error", "funding-total",
+                          f"“{label_of(project, total_key)}”{yuan(total)} 小于"
+                          f"“{label_of(project, annual_key)}”{yuan(annual)}（前者是项目全周期的累计数，不应更小）")
+
+
+# -- known values --------------------------------------------------------------------------
+@project_rule
+def known_values(project: Project) -> Iterable[Problem]:
+    for spec in project.kind.fields:
+        value = project.values.get(spec.key)
+        if spec.known and value and value not in spec.known:
+            yield problem(project, spec.key, "warning", "known-value",
+                          f"“{spec.label}”为“{value}”，不是常见取值（{'、'.join(spec.known)}）")
+
+
+# -- the indicator framework ---------------------------------------------------------------
+@project_rule
+def indicators_follow_framework(project: Project) -> Iterable[Problem]:
+    """Every 一级 and 二级 belongs to the kind's framework for the year, each 二级 under its own 一级."""
+    framework = project.kind.framework_for(project.unit.year)
+    if framework is None:
+        return
+    level1, level2 = _level_keys(project)
+    owner = {name: first for first, seconds in framework.levels.items() for name in seconds}
+    for index, row, where, _ in indicator_rows(project):
+        first, second = row.get(level1, ""), row.get(level2, "")
+        if not first:
+            continue  # reported by parse as a missing field
+        if first not in framework.levels:
+            yield problem(project, f"{where}.{level1}", framework.cap("error"), "framework-level1",
+                          f"“{level1}”为“{first}”，不属于 {project.unit.year} 年度的指标体系"
+                          f"（{'、'.join(framework.levels)}）")
+        elif not second:
+            yield problem(project, f"{where}.{level1}", "warning", "framework-level2",
+                          f"指标“{row_name(row, index)}”的“{level2}”为空")
+        elif second in owner and owner[second] != first:
+            yield problem(project, f"{where}.{level2}", framework.cap("error"), "framework-misplaced",
+                          f"“{second}”属于“{owner[second]}”，不应放在“{first}”下")
+        elif second not in framework.levels[first]:
+            yield problem(project, f"{where}.{level2}", "warning", "framework-level2",
+                          f"“{level2}”为“{second}”，不在“{first}”的常见{level2}中"
+                          f"（{'、'.join(framework.levels[first])}）")
+
+
+@project_rule
+def required_levels_present(project: Project) -> Iterable[Problem]:
+    framework = project.kind.framework_for(project.unit.year)
+    spec = project.kind.indicator_field
+    if framework is None or spec is None or project.values.get(spec.key) is None:
+        return
+    level1, _ = _level_keys(project)
+    present = {row.get(level1) for _, row, _, _ in indicator_rows(project)}
+    for name in framework.required:
+        if name not in present:
+            yield problem(project, spec.key, framework.cap("error"), "framework-required",
+                          f"缺少{level1}“{name}”：{project.unit.year} 年度的{project.kind.name}必须包含"
+                          f"{'、'.join(framework.required)}")
+
+
+@project_rule
+def levels_grouped(project: Project) -> Iterable[Problem]:
+    """Rows of one 一级 stand together; a group split in two prints as two merged cells."""
+    level1, _ = _level_keys(project)
+    seen, previous = set(), None
+    for index, row, where, _ in indicator_rows(project):
+        first = row.get(level1, "")
+        if first != previous and first in seen:
+            yield problem(project, f"{where}.{level1}", "warning", "framework-order",
+                          f"{level1}“{first}”的各行没有排在一起（第 {index + 1} 行又出现），表中会分成两格")
+        seen.add(first)
+        previous = first
+
+
+def _level_keys(project: Project) -> tuple[str, str]:
+    columns = [c.key for c in project.kind.indicator_field.columns] if project.kind.indicator_field else []
+    return (columns[0], columns[1]) if len(columns) >= 2 else ("一级指标", "二级指标")
+
+
+# -- indicator values ----------------------------------------------------------------------
+@project_rule
+def values_well_formed(project: Project) -> Iterable[Problem]:
+    """Quantitative values follow operator + number + (unit); percentages stay within 100."""
+    from .values import parse_value, spelling_problem
+    for index, row, where, column in indicator_rows(project):
+        if not column:
+            return
+        quantity = parse_value(str(row.get(column) or ""))
+        if quantity is None:
+            continue
+        at, name = f"{where}.{column}", row_name(row, index)
+        severity = spelling_problem(quantity) if project.kind.system_spelling else None
+        if severity == "warning" and not quantity.unit:
+            yield problem(project, at, "warning", "value-format",
+                          f"指标“{name}”的值“{quantity.text}”缺少计量单位，如 {quantity.canonical()}(次)")
+        elif severity == "warning":
+            yield problem(project, at, "warning", "value-format",
+                          f"指标“{name}”的值“{quantity.text}”写法不规范，应写作“{quantity.canonical()}”"
+                          f"（perfdoc fmt 可自动改正）")
+        elif severity == "info":
+            yield problem(project, at, "info", "value-style",
+                          f"指标“{name}”的值“{quantity.text}”，系统格式为“{quantity.canonical()}”")
+        if quantity.is_percent and quantity.low > 100 and not quantity.is_upper_bound:
+            yield problem(project, at, "warning", "percent-over-100",
+                          f"指标“{name}”的值“{quantity.text}”超过 100%")
+
+
+@project_rule
+def satisfaction_and_cost_values(project: Project) -> Iterable[Problem]:
+    """满意度 is a floor in percent (≥90.00(%)); 成本 is a ceiling, no higher than the budget."""
+    from .values import parse_value
+    level1, level2 = _level_keys(project)
+    budget_key = project.kind.checks.get("budget")
+    budget = project.get(budget_key) if budget_key else None
+    for index, row, where, column in indicator_rows(project):
+        if not column:
+            return
+        text = str(row.get(column) or "").strip()
+        levels = row.get(level1, "") + row.get(level2, "")
+        quantity = parse_value(text)
+        at, name = f"{where}.{column}", row_name(row, index)
+        floor = quantity is not None and quantity.operator == "≥" and quantity.is_percent
+        if "满意度" in levels and text and project.kind.system_spelling and not floor:
+            yield problem(project, at, "warning", "satisfaction-form",
+                          f"满意度指标“{name}”的值“{text}”应为“≥x(%)”的形式，如 ≥90.00(%)")
+        if "成本" not in levels or quantity is None:
+            continue
+        if not quantity.is_upper_bound:
+            # round down: a suggested ceiling must never exceed the budget it stands for
+            example = (f"≤{(budget / 10000).quantize(Decimal('0.01'), ROUND_DOWN)}(万元)"
+                       if isinstance(budget, Decimal) else "≤130.00(万元)")
+            yield problem(project, at, "warning", "cost-form",
+                          f"成本指标“{name}”的值“{text}”应为上限（≤），如 {example}")
+        ceiling = quantity.in_yuan()
+        if ceiling is None or not isinstance(budget, Decimal):
+            continue
+        budget_label = label_of(project, budget_key)
+        if ceiling > budget:
+            yield problem(project, at, "error", "cost-over-budget",
+                          f"成本指标“{name}”的上限 {text} = {yuan(ceiling)} 元，超过“{budget_label}”{yuan(budget)} 元")
+        elif ceiling != budget:
+            yield problem(project, at, "info", "cost-differs",
+                          f"成本指标“{name}”的上限 {text} = {yuan(ceiling)} 元，与“{budget_label}”{yuan(budget)} 元不同")
+
+
+# -- across the unit -----------------------------------------------------------------------
+@unit_rule
+def project_names_unique(unit: Unit, projects: list[Project]) -> Iterable[Problem]:
+    first_seen: dict[str, Project] = {}
+    for project in projects:
+        name = project.values.get("项目名称")
+        if not name:
+            continue
+        if name in first_seen:
+            yield problem(project, "项目名称", "error", "duplicate-project",
+                          f"项目名称“{name}”与 {first_seen[name].path.name} 重复：汇总表中会出现两个同名项目")
+        else:
+            first_seen[name] = project
+
+
+@unit_rule
+def implementing_unit_matches(unit: Unit, projects: list[Project]) -> Iterable[Problem]:
+    """A unit's 汇总表 lists its own projects: 实施单位 is normally the unit itself."""
+    for project in projects:
+        doer = project.values.get("实施单位")
+        if doer and doer != unit.name:
+            yield problem(project, "实施单位", "warning", "unit-mismatch",
+                          f"“实施单位”为“{doer}”，与单位文件中的单位“{unit.name}”不同")
+
+
+@unit_rule
+def year_matches_folder(unit: Unit, projects: list[Project]) -> Iterable[Problem]:
+    """specs/2025/ holding 年度: 2024 is almost always last year's file copied and not updated."""
+    folder = unit.path.parent.name
+    if folder.isdigit() and len(folder) == 4 and int(folder) != unit.year:
+        line, col = unit.lines.get("年度", (1, 1))
+        yield Problem(unit.path, line, col, "warning", "year-folder",
+                      f"“年度”为 {unit.year}，但所在文件夹是 {folder}：是否忘了改年度？")
+
+
+# -- blanks, amounts kept as text, text typed twice ----------------------------------------
+def is_bare_row(spec, row: dict) -> bool:
+    """A row with only its merged levels filled (投入与管理 | 投入管理 | | ): the 2020 form prints
+    a 二级 without indicators this way, so it is published data, not a forgotten value."""
+    rest = [c.key for c in spec.columns if c.key not in spec.merge]
+    return any(row.get(c) for c in spec.merge) and not any(str(row.get(c) or "").strip() for c in rest)
+
+
+@project_rule
+def bare_indicator_rows(project: Project) -> Iterable[Problem]:
+    spec = project.kind.indicator_field
+    if spec is None or any(c.required for c in spec.columns if c.key not in spec.merge):
+        return  # where the form requires them, parse reports the blanks as errors
+    for index, row in enumerate(project.values.get(spec.key) or ()):
+        if is_bare_row(spec, row):
+            levels = " / ".join(row[c] for c in spec.merge if row.get(c))
+            blank = "、".join(c.label for c in spec.columns if c.key not in spec.merge)
+            yield problem(project, f"{spec.key}.{index}", "info", "bare-row",
+                          f"第 {index + 1} 行“{levels}”的{blank}为空：按发布的表式原样打印，这几格留白")
 
 
 def _fields(specs, prefix: str = ""):
-    """Every (dotted path, spec) of a kind's fields and groups, indicator columns excepted."""
+    """(dotted key, spec) of every field, group members included, indicator tables excluded."""
     for spec in specs:
-        yield prefix + spec.key, spec
         if spec.type == "group":
             yield from _fields(spec.fields, f"{prefix}{spec.key}.")
+        elif spec.type != "indicators":
+            yield prefix + spec.key, spec
+
+
+@project_rule
+def fields_filled(project: Project) -> Iterable[Problem]:
+    """A field the form prints but the spec leaves blank: allowed, but a blank in a public form."""
+    for dotted, spec in _fields(project.kind.fields):
+        if spec.warn_empty and not spec.required and _is_blank(project.get(dotted)):
+            yield problem(project, dotted, "warning", "empty-field", f"“{spec.label}”为空，表中将留白")
+
+
+@project_rule
+def amounts_as_text(project: Project) -> Iterable[Problem]:
+    """Amounts the form prints exactly as typed (2020 目标表: 3,230,000.00 beside 266,980)."""
+    from .parse import parse_amount
+    for dotted, spec in _fields(project.kind.fields):
+        text = str(project.get(dotted) or "").strip()
+        if spec.format == "amount" and text and parse_amount(text) is None:
+            yield problem(project, dotted, "warning", "amount-text",
+                          f"“{spec.label}”应为金额（元），如 3,230,000.00，实际是“{text}”；将按原样打印")
+
+
+@project_rule
+def text_typed_twice(project: Project) -> Iterable[Problem]:
+    """A value that is one phrase twice over (审价结算流程规范，结论合理审价结算流程规范，结论合理)
+    is a paste slip the published tables show; it prints as written."""
+    for dotted, value in _texts(project):
+        half = len(value) // 2
+        if len(value) >= 8 and len(value) % 2 == 0 and value[:half] == value[half:]:
+            yield problem(project, dotted, "warning", "typed-twice",
+                          f"“{value[:half]}”似乎重复输入了两遍：“{value}”")
+
+
+def _texts(project: Project):
+    """(dotted key, text) of every text the form prints: fields, then indicator cells."""
+    for dotted, spec in _fields(project.kind.fields):
+        if spec.type == "text" and isinstance(project.get(dotted), str):
+            yield dotted, project.get(dotted).strip()
+    for index, row, where, _ in indicator_rows(project):
+        for key, value in row.items():
+            if isinstance(value, str):
+                yield f"{where}.{key}", value.strip()
 
 
 # The 自评表's arithmetic (figures.py) and scoring (scoring.py, which registers its own rules with

@@ -13,8 +13,19 @@ import click
 from . import __version__
 
 SPEC_FOLDER = click.Path(exists=True, path_type=Path)
+
+
+def _existing_folders(ctx, param, folders):
+    """Refuse a --templates folder that is not there, in one line rather than click's usage text."""
+    for folder in folders:
+        if not folder.is_dir():
+            click.echo(f"perfdoc: 模板文件夹不存在：{folder}", err=True)
+            ctx.exit(2)
+    return folders
+
+
 TEMPLATES_OPTION = click.option(
-    "--templates", "templates", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+    "--templates", "templates", multiple=True, type=click.Path(path_type=Path), callback=_existing_folders,
     help="额外的表式/模板文件夹（可重复）：同名 .docx 覆盖内置模板，.yaml 定义新表式。")
 
 
@@ -28,6 +39,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     \b
     perfdoc validate specs/2025   检查规格，按“文件:行:列”报告问题
     perfdoc build specs/2025      生成每个项目的申报表和单位的汇总表
+    perfdoc forms                 列出表式（申报表、目标表2020 …）及其字段
+    perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
     perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
     """
     ctx.obj = {"debug": debug}
@@ -64,6 +77,76 @@ def build(ctx, target: Path, output: Path | None, templates) -> None:
     for path in result.written:
         click.echo(f"已生成 {path}")
     sys.exit(_exit_code(result.specs.problems, strict=False))
+
+
+@main.command()
+@TEMPLATES_OPTION
+@click.pass_context
+def forms(ctx, templates) -> None:
+    """列出可用的表式：名称、年度、字段与模板。"""
+    from .kinds import load_kinds
+    kinds = _run(ctx, load_kinds, list(templates))
+    for kind in kinds.values():
+        click.echo("\n".join(_kind_lines(kind, kinds)) + "\n")
+
+
+@main.group("templates")
+def templates_group() -> None:
+    """内置模板：导出一份，在 Word 或 WPS 中改成本单位的版式。"""
+
+
+@templates_group.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="覆盖文件夹中已有的同名文件。")
+@click.pass_context
+def export(ctx, folder: Path, force: bool) -> None:
+    """把内置模板（.docx）、表式定义（.yaml）和说明 TEMPLATES.md 写到 FOLDER。"""
+    from .kinds import export_templates
+    for path in _run(ctx, export_templates, folder, overwrite=force):
+        click.echo(f"已导出 {path}")
+    click.echo(f"在 Word 或 WPS 中修改这些 .docx（先读 {folder / 'TEMPLATES.md'}），然后用 "
+               f"perfdoc build <规格文件夹> --templates {folder}，"
+               f"或在 单位.yaml 中写“模板: <此文件夹相对于单位文件的路径>”。")
+
+
+def _kind_lines(kind, kinds) -> list[str]:
+    """A kind as `perfdoc forms` shows it: name and title, years, template, then its fields."""
+    from .kinds import builtin_dir, default_kind, year_span
+    defaults = [year for year in kind.years if default_kind(kinds, year) is kind]
+    origin = "内置" if kind.template.parent == builtin_dir() else "自定义"
+    lines = [f"{kind.name}：{kind.title}"]
+    if kind.description:
+        lines.append(f"  说明：{kind.description}")
+    lines.append(f"  年度：{year_span(kind.years) or '不限'}"
+                 + (f"（{year_span(defaults)} 年度的单位文件未写“表式”时用它）" if defaults else ""))
+    lines.append(f"  模板（{origin}）：{kind.template}")
+    lines.append("  字段（* 为必填）：")
+    return lines + _field_lines(kind.fields, "    ")
+
+
+FIELD_KINDS = {"text": "文字", "date": "日期 YYYY-MM-DD", "amount": "金额（元）", "number": "数字",
+               "percent": "百分数，如 99.70%", "group": "一组", "indicators": "列表，每行一个指标"}
+
+
+def _field_lines(specs, indent: str) -> list[str]:
+    """One line per field: key, what it holds, the label printed where that differs."""
+    lines = []
+    for spec in specs:
+        what = "金额（元），按原样打印" if spec.format == "amount" else FIELD_KINDS[spec.type]
+        if spec.label != spec.key:
+            what += f"，表中印作“{spec.label}”"
+        if spec.unit_default:
+            what += "，可在单位文件中统一写"
+        lines.append(f"{indent}{_pad(spec.key + (' *' if spec.required else ''), 32 - len(indent))}{what}")
+        lines += _field_lines(spec.fields or spec.columns, indent + "  ")
+    return lines
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a display width, counting a Chinese character as two columns."""
+    import unicodedata
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - shown)
 
 
 @main.group()
@@ -131,3 +214,64 @@ def _exit_code(problems, strict: bool) -> int:
     if strict and any(p.severity == "warning" for p in problems):
         return 1
     return 0
+
+
+@main.command()
+@click.argument("kind", required=False)
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="写入此文件夹：每个表式一份 <表式>.schema.json，另加 单位.schema.json。")
+@TEMPLATES_OPTION
+@click.pass_context
+def schema(ctx, kind: str | None, output: Path | None, templates) -> None:
+    """输出规格文件的 JSON Schema（draft 7），供编辑器补全和检查。
+
+    \b
+    perfdoc schema 申报表          打印申报表项目文件的 schema
+    perfdoc schema -o schema       把全部表式和单位文件的 schema 写入 schema/
+    规格文件第一行写 # yaml-language-server: $schema=../../schema/申报表.schema.json
+    """
+    from .kinds import load_kinds
+    from .schema import kind_schema, unit_schema
+    kinds = _run(ctx, load_kinds, list(templates))
+    if output is None:
+        name = kind or "申报表"
+        if name not in kinds:
+            raise click.BadParameter(f"没有名为“{name}”的表式（可用：{'、'.join(kinds)}）", param_hint="KIND")
+        click.echo(json.dumps(kind_schema(kinds[name]), ensure_ascii=False, indent=2))
+        return
+    from .pipeline import write_atomic
+    documents = {f"{name}.schema.json": kind_schema(k) for name, k in kinds.items()}
+    documents["单位.schema.json"] = unit_schema(kinds)
+    for file_name, document in documents.items():
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        click.echo(f"已生成 {write_atomic(output / file_name, text.encode('utf-8'))}")
+
+
+@main.command()
+@click.argument("target", type=SPEC_FOLDER)
+@click.option("--write", is_flag=True, help="直接改写文件（默认只显示差异）。")
+@click.option("--check", is_flag=True, help="有需要改写的值时退出码为 1（用于 CI）。")
+@TEMPLATES_OPTION
+@click.pass_context
+def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
+    """把指标值改成系统格式（=2(场) → =2.00(场)，(百分比) → (%)，去掉多余空格）。
+
+    默认只显示差异；--write 才改写文件。只改动这些值本身，注释、键的顺序和其他内容原样保留。
+    """
+    import difflib
+    from .pipeline import normalize, write_atomic
+    results, problems = _run(ctx, normalize, target, templates=list(templates))
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+    changed = [r for r in results if r.changes]
+    for result in changed:
+        if write:
+            write_atomic(result.path, result.after.encode("utf-8"))
+            click.echo(f"已改写 {result.path}（{len(result.changes)} 处）")
+        else:
+            click.echo("".join(difflib.unified_diff(
+                result.before.splitlines(keepends=True), result.after.splitlines(keepends=True),
+                fromfile=str(result.path), tofile=str(result.path))), nl=False)
+    total = sum(len(r.changes) for r in changed)
+    click.echo(f"{len(changed)} 个文件中有 {total} 处指标值{'已改为' if write else '可改为'}系统格式", err=True)
+    sys.exit(1 if problems or (check and changed and not write) else 0)

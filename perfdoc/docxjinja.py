@@ -67,7 +67,8 @@ class DocxTemplate:
                 try:
                     self._templates[name] = self._env.from_string(source)
                 except jinja2.TemplateSyntaxError as exc:
-                    raise TemplateError(f"{self.path} ({name}): 模板中的 Jinja 有误：{exc.message}") from None
+                    raise TemplateError(f"{self.path} ({name}): 模板中的 Jinja 有误：{exc.message}"
+                                        f"（请检查花括号标记是否完整、for/if 是否都有 endfor/endif）") from None
 
     # -- rendering -----------------------------------------------------------------------
     def render(self, context: dict) -> bytes:
@@ -78,6 +79,10 @@ class DocxTemplate:
                 rendered[name] = template.render(context).encode("utf-8")
             except jinja2.UndefinedError as exc:
                 raise TemplateError(f"{self.path}: 模板使用了数据中没有的名字：{exc.message}") from None
+            except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+                # a restyled template is the organisation's input: a bad expression in it is
+                # reported like a bad spec, never as a traceback
+                raise TemplateError(f"{self.path}: 模板中的表达式无法求值：{exc}") from None
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as package:
             for name, data in self._parts:

@@ -3,7 +3,7 @@
 A kind is a YAML file in a templates folder — its fields, indicator framework, sum rules and the
 name of its .docx template beside it. The pipeline knows no form by name: adding a province's
 variant is adding a kind file and a template, in the built-in folder or in a folder given with
-`--templates`.
+`--templates` or named by the unit file's `模板`. templates/TEMPLATES.md documents both files.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 FIELD_TYPES = ("text", "date", "amount", "number", "percent", "group", "indicators")
+FIELD_FORMATS = ("", "amount")  # a text field's expected shape, checked but printed as typed
 
 
 class KindError(Exception):
@@ -34,6 +35,7 @@ class FieldSpec:
     merge: tuple[str, ...] = ()                   # indicator columns merged vertically
     warn_empty: bool = False
     value_column: str = ""
+    format: str = ""                              # "amount": text printed as typed, checked as 元
     computed: str = ""                            # a formula in figures.FORMULAS: printed when left blank
 
     def child(self, key: str) -> "FieldSpec | None":
@@ -49,6 +51,13 @@ class Framework:
     years: tuple[int, ...]
     required: tuple[str, ...]
     levels: dict[str, tuple[str, ...]]
+    # "warning" where a form's published tables bend its framework routinely (the 2020 目标表):
+    # then no departure from it is an error.
+    severity: str = "error"
+
+    def cap(self, severity: str) -> str:
+        """The severity a departure from this framework is reported with."""
+        return "warning" if self.severity == "warning" and severity == "error" else severity
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,8 @@ class FormKind:
     frameworks: tuple[Framework, ...] = ()
     source: Path | None = None
     options: dict = field(default_factory=dict, hash=False, compare=False)
+    # Which fields the form's rules look at (check.py): budget, date_range, not_below.
+    checks: dict = field(default_factory=dict, hash=False, compare=False)
 
     def field(self, key: str) -> FieldSpec | None:
         for spec in self.fields:
@@ -83,6 +94,12 @@ class FormKind:
     @property
     def indicator_field(self) -> FieldSpec | None:
         return next((f for f in self.fields if f.type == "indicators"), None)
+
+    @property
+    def system_spelling(self) -> bool:
+        """Whether indicator values follow the budget system's spelling (≥90.00(%)): the 2020
+        form predates it (=100%, =1台, =90), so its kind says `checks: {system_spelling: false}`."""
+        return bool(self.checks.get("system_spelling", True))
 
     def framework_for(self, year: int) -> Framework | None:
         return next((f for f in self.frameworks if year in f.years), None)
@@ -118,9 +135,37 @@ def load_kinds(extra_dirs: list[Path] = ()) -> dict[str, FormKind]:
     return kinds
 
 
+EXPORTED = ("*.docx", "*.yaml", "*.md")  # templates, their kind definitions, TEMPLATES.md
+
+
+def export_templates(target: Path, *, overwrite: bool = False) -> list[Path]:
+    """Copy the built-in templates, kind definitions and their documentation into `target`,
+    for an organisation to restyle; refuse to replace files there unless told to."""
+    import shutil
+    sources = sorted({p for pattern in EXPORTED for p in builtin_dir().glob(pattern)})
+    target = Path(target)
+    clashes = [target / p.name for p in sources if (target / p.name).exists()]
+    if clashes and not overwrite:
+        raise KindError(f"{target} 中已有 {'、'.join(p.name for p in clashes)}："
+                        f"不会覆盖已修改的模板（确要覆盖请加 --force）")
+    target.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copyfile(p, target / p.name)) for p in sources]
+
+
 def _replace_template(kind: FormKind, template: Path) -> FormKind:
     from dataclasses import replace
     return replace(kind, template=template)
+
+
+def year_span(years) -> str:
+    """Years as people write them: 2024–2030 for a run, gaps kept (2020、2022–2023)."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return "、".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
 def default_kind(kinds: dict[str, FormKind], year: int) -> FormKind | None:
@@ -135,7 +180,7 @@ def read_kind(path: Path) -> FormKind:
     """Read one kind definition file."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return FormKind(
+        kind = FormKind(
             name=data["name"],
             title=data.get("title", data["name"]),
             description=data.get("description", ""),
@@ -148,13 +193,35 @@ def read_kind(path: Path) -> FormKind:
                                bool(s.get("blank_is_zero", False)))
                        for s in data.get("sums", ())),
             frameworks=tuple(Framework(tuple(f["years"]), tuple(f.get("required", ())),
-                                       {k: tuple(v or ()) for k, v in f["levels"].items()})
+                                       {k: tuple(v or ()) for k, v in f["levels"].items()},
+                                       f.get("severity", "error"))
                              for f in data.get("frameworks", ())),
             source=path,
             options=data.get("options", {}) or {},
+            checks=data.get("checks", {}) or {},
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
-        raise KindError(f"{path}: 表式定义有误：{exc!r}") from None
+    except KindError as exc:  # a field's type or format, from _field
+        raise KindError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise KindError(f"{path}: 无法读取表式定义：{exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise KindError(f"{path}: 表式定义不是有效的 YAML：{_yaml_reason(exc)}") from None
+    except KeyError as exc:
+        raise KindError(f"{path}: 表式定义缺少“{exc.args[0]}”（模板文件夹中的每个 .yaml 都应是表式定义，"
+                        f"见 TEMPLATES.md）") from None
+    except (TypeError, AttributeError, ValueError):
+        raise KindError(f"{path}: 表式定义的结构有误：应为 name、template、fields 等若干“键: 值”"
+                        f"（见 TEMPLATES.md）") from None
+    if not kind.template.is_file():
+        raise KindError(f"{path}: 找不到表式“{kind.name}”的模板 {kind.template.name}"
+                        f"（应与表式定义放在同一文件夹中）")
+    return kind
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"第 {mark.line + 1} 行：" if mark else ""
+    return where + str(getattr(exc, "problem", None) or exc)
 
 
 def _field(key: str, data: dict) -> FieldSpec:
@@ -176,5 +243,12 @@ def _field(key: str, data: dict) -> FieldSpec:
         merge=tuple(data.get("merge", ())),
         warn_empty=bool(data.get("warn_empty", False)),
         value_column=data.get("value_column", ""),
+        format=_field_format(key, data.get("format", "")),
         computed=data.get("computed", ""),
     )
+
+
+def _field_format(key: str, name: str) -> str:
+    if name not in FIELD_FORMATS:
+        raise KindError(f"字段 {key} 的格式“{name}”未知（可用：{'、'.join(filter(None, FIELD_FORMATS))}）")
+    return name

@@ -32,6 +32,8 @@ class Scalar:
     line: int
     col: int
     quoted: bool = False
+    style: str = ""      # "" plain, "'" or '"' quoted, "|" or ">" block
+    span: tuple[int, int] = (0, 0)  # character offsets of the scalar as written, for `fmt`
 
     @property
     def is_null(self) -> bool:
@@ -129,10 +131,27 @@ def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Problem
     lines = text.splitlines()
     bad = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in bad[: max(col, 1) + 1] or "tab" in what.lower():
-        message = "YAML 缩进中有制表符（Tab），请改用空格缩进"
-    else:
-        message = f"YAML 语法错误：{_SYNTAX_HINTS.get(what, what)}"
-    return Problem(path, line, col, "error", "yaml-syntax", message)
+        return Problem(path, line, col, "error", "yaml-syntax", "YAML 缩进中有制表符（Tab），请改用空格缩进")
+    colon = _misspelt_colon(lines, line)
+    if colon:
+        return Problem(path, colon[0], colon[1], "error", "yaml-syntax", colon[2])
+    return Problem(path, line, col, "error", "yaml-syntax", f"YAML 语法错误：{_SYNTAX_HINTS.get(what, what)}")
+
+
+def _misspelt_colon(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """The commonest slip of a Chinese keyboard: `键：值` or `键:值` where YAML needs `键: 值`.
+
+    The parser notices a line or two later; point at the line that holds the slip.
+    """
+    for number in range(max(line - 2, 1), min(line, len(lines)) + 1):
+        content = lines[number - 1].split(" #")[0]
+        if ": " in content or content.rstrip().endswith(":") or content.lstrip().startswith(("#", "- ")):
+            continue
+        for mark, why in (("：", "用了全角冒号“：”"), (":", "冒号后缺少空格")):
+            at = content.find(mark)
+            if at > 0:
+                return number, at + 1, f"YAML 语法错误：{why}；“键: 值”要用半角冒号加一个空格"
+    return None
 
 
 _SYNTAX_HINTS = {
@@ -169,8 +188,9 @@ class _Composer:
         elif kind is yaml.AliasEvent:
             self._fail(event, "yaml-alias", f"不支持 YAML 别名（*{event.anchor}）：请把内容直接写出")
         elif kind is yaml.ScalarEvent:
-            style = event.style
-            self._add(Scalar(event.value, *self._pos(event), quoted=bool(style) and style in "'\""))
+            style = event.style or ""
+            self._add(Scalar(event.value, *self._pos(event), quoted=bool(style) and style in "'\"",
+                             style=style, span=(event.start_mark.index, event.end_mark.index)))
         elif kind is yaml.MappingStartEvent:
             self._open(Mapping(*self._pos(event)))
         elif kind is yaml.SequenceStartEvent:

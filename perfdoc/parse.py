@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .kinds import FieldSpec, FormKind, default_kind
+from .kinds import FieldSpec, FormKind, default_kind, year_span
 from .load import Mapping, Node, Scalar, Sequence
 from .model import Project, Unit
 from .problems import Problem
 
-UNIT_FIELDS = ("单位", "年度", "表式")
+UNIT_FIELDS = ("单位", "年度", "表式", "模板")
 
 # XML 1.0 forbids these; one of them in a value makes Word refuse the whole document.
 _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -54,9 +55,9 @@ class _Reader:
                 found[key.text] = (key, value)
                 continue
             self.report(key, "unknown-key", f"“{label}”中没有“{key.text}”这一项{_suggest(key.text, known)}")
-            close = difflib.get_close_matches(key.text, known, n=1, cutoff=0.5)
+            close = closest(key.text, known)
             if close:
-                self.suggested.add(close[0])
+                self.suggested.add(close)
         return found
 
     # -- scalars ---------------------------------------------------------------------------
@@ -92,7 +93,9 @@ class _Reader:
         if text is None:
             return None
         value = parse_amount(text)
-        if value is None:
+        if value is None and parse_amount(text.strip().lstrip("-")) is not None:
+            self.report(node, "amount-negative", f"“{label}”不能为负数，实际是“{text}”")
+        elif value is None:
             self.report(node, "amount", f"“{label}”应为金额（元），如 1,515,000.00，实际是“{text}”")
         elif value.as_tuple().exponent < -2:
             self.report(node, "amount-decimals", f"“{label}”最多两位小数（到分），实际是“{text}”")
@@ -136,9 +139,20 @@ def _describe(node: Node) -> str:
     return f"“{node.text}”"
 
 
+def closest(word: str, choices) -> str | None:
+    """The likeliest intended key: most characters in common, the closest length, the longest
+    common start (主管单位 → 主管部门 rather than 实施单位)."""
+    close = difflib.get_close_matches(word, list(choices), n=4, cutoff=0.5)
+    def score(choice: str):
+        common = sum(b.size for b in difflib.SequenceMatcher(None, word, choice).get_matching_blocks())
+        prefix = len(os.path.commonprefix([word, choice]))
+        return common, -abs(len(choice) - len(word)), prefix
+    return max(close, key=score) if close else None
+
+
 def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return f"，是否应为“{close[0]}”？" if close else f"（可用：{'、'.join(choices)}）"
+    close = closest(word, choices)
+    return f"，是否应为“{close}”？" if close else f"（可用：{'、'.join(choices)}）"
 
 
 # -- the unit file -------------------------------------------------------------------------
@@ -155,6 +169,8 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
     name = _required_text(reader, node, found, "单位")
     year_text = _required_text(reader, node, found, "年度")
     year = None
+    if "年度" in found:
+        reader.lines["年度"] = (found["年度"][1].line, found["年度"][1].col)
     if year_text is not None:
         if re.fullmatch(r"\d{4}", year_text.strip()):
             year = int(year_text)
@@ -167,6 +183,10 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
         if kind is None:
             reader.report(found["表式"][1], "unknown-kind",
                           f"没有名为“{kind_name}”的表式{_suggest(kind_name or '', kinds)}")
+        elif year is not None and kind.years and year not in kind.years:
+            reader.report(found["表式"][1], "kind-year",
+                          f"表式“{kind_name}”用于 {year_span(kind.years)} 年度，"
+                          f"单位文件的“年度”是 {year}", "warning")
     elif year is not None:
         kind = default_kind(kinds, year)
         if kind is None:
@@ -178,9 +198,25 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
             if value is not None:
                 defaults[key] = value
                 reader.lines[key] = (found[key][1].line, found[key][1].col)
-    if reader.problems or name is None or year is None or kind is None:
+    if any(p.is_error for p in reader.problems) or name is None or year is None or kind is None:
         return None, reader.problems
     return Unit(path, name, year, kind, defaults, reader.lines), reader.problems
+
+
+def unit_templates(path: Path, node: Node | None) -> tuple[list[Path], list[Problem]]:
+    """The unit file's 模板 folder (relative to the unit file), read before the kinds are loaded:
+    an organisation's restyled templates and its own kinds live there."""
+    reader = _Reader(path)
+    value = node.get("模板") if isinstance(node, Mapping) else None
+    text = reader.text(value, "模板")
+    if not text or not text.strip():
+        return [], reader.problems
+    folder = path.parent / text.strip()
+    if not folder.is_dir():
+        reader.report(value, "templates-folder",
+                      f"“模板”文件夹“{text}”不存在或不是文件夹（相对于单位文件所在的文件夹，即 {folder}）")
+        return [], reader.problems
+    return [folder], reader.problems
 
 
 def _required_text(reader: _Reader, node: Mapping, found: dict, key: str) -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import check, kinds as kinds_module
 from .load import LoadError, load_file
 from .model import Project, Unit
-from .parse import parse_project, parse_unit
+from .parse import parse_project, parse_unit, unit_templates
 from .problems import Problem, sort_problems
 
 UNIT_FILE_NAMES = ("单位.yaml", "单位.yml")
@@ -57,16 +57,21 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     unit_path = find_unit_file(folder)
     specs = Specs(folder)
 
-    # 1. The form kinds: built-in ones, plus any in --templates folders.
-    known_kinds = kinds_module.load_kinds(list(templates))
-
-    # 2. The unit file says whose projects these are, the year, and the form kind.
+    # 1. The unit file, and the 模板 folder it may name: needed before the kinds are known.
     node = _load(unit_path, specs)
+    folders, problems = unit_templates(unit_path, node or None)
+    specs.problems += problems
+
+    # 2. The form kinds: built-in ones, then the 模板 folder, then any --templates (later ones
+    #    restyle a kind with a same-named .docx, or add kinds with their own .yaml).
+    known_kinds = kinds_module.load_kinds([*folders, *templates])
+
+    # 3. The unit file read against them: whose projects these are, the year, the form kind.
     if node is not False:
         specs.unit, problems = parse_unit(unit_path, node, known_kinds)
         specs.problems += problems
 
-    # 3. Each project file, in file-name order: that order is the 汇总表's.
+    # 4. Each project file, in file-name order: that order is the 汇总表's.
     for path in [only] if only else project_files(folder):
         node = _load(path, specs)
         if node is False or specs.unit is None:
@@ -76,7 +81,7 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
         if project is not None:
             specs.projects.append(project)
 
-    # 4. The form's rules, on each project and across the unit.
+    # 5. The form's rules, on each project and across the unit.
     if specs.unit is not None:
         specs.problems += check.check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
@@ -113,6 +118,36 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     elif good:
         result.written.append(write_atomic(out / summary_name, renderer.render(unit, good, summary=True)))
     return result
+
+
+@dataclass
+class Respelt:
+    """One file as `perfdoc fmt` would leave it."""
+    path: Path
+    before: str
+    after: str
+    changes: list
+
+
+def normalize(target: Path, *, templates: list[Path] = ()) -> tuple[list[Respelt], list[Problem]]:
+    """Respell the indicator values of a unit's specs canonically (for `perfdoc fmt`)."""
+    from .load import decode
+    from .normalize import normalize_text
+    target = Path(target)
+    folder, only = (target.parent, target) if target.is_file() else (target, None)
+    specs = read_specs(folder, templates=templates)
+    if specs.unit is None:
+        return [], specs.problems
+    results, problems = [], []
+    for path in [only] if only else project_files(folder):
+        if any(p.path == path and p.rule.startswith(("yaml", "file", "encoding", "duplicate-key"))
+               for p in specs.problems if p.is_error):
+            problems += [p for p in specs.problems if p.path == path and p.is_error]
+            continue
+        text, _ = decode(path, path.read_bytes())
+        after, changes = normalize_text(path, text, specs.unit.kind)
+        results.append(Respelt(path, text, after, changes))
+    return results, problems
 
 
 def find_unit_file(folder: Path) -> Path:

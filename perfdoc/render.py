@@ -23,7 +23,7 @@ def format_amount(value: Decimal | None) -> str:
 def print_value(spec: FieldSpec, value: Any) -> Any:
     """The printed form of one field's value."""
     if value is None:
-        return "" if spec.type not in ("group", "indicators") else value
+        return {"group": None, "indicators": []}.get(spec.type, "")
     if spec.type == "amount":
         return format_amount(value)
     if spec.type == "date":
@@ -68,7 +68,8 @@ def project_data(project: Project) -> dict[str, Any]:
     A computed field the author left blank (the 自评表's 执行率, 得分, 总分) shows its figure."""
     values = with_computed(project)
     data = {spec.key: print_value(spec, values.get(spec.key)) for spec in project.kind.fields}
-    data.setdefault("表名", project.kind.title)
+    if not data.get("表名"):  # a spec may name its own heading (2020: …目标申报表 beside …目标表)
+        data["表名"] = project.kind.title
     data["年度"] = project.unit.year
     return data
 

@@ -23,6 +23,7 @@ from .problems import Problem
 
 POINTS, SCORE, TARGET, ACTUAL, REASON = "分值", "得分", "年度指标值", "实际完成值", "偏差原因分析及改进措施"
 HUNDRED = Decimal(100)
+NATIONAL_RULES = "财预〔2020〕10号"  # 《项目支出绩效评价管理办法》: the weights and scoring rules
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Scoring:
         if not data:
             return None
         try:
-            return cls(data.get("basis", "财预〔2020〕10号"), Decimal(str(data["full_marks"])),
+            return cls(data.get("basis") or NATIONAL_RULES, Decimal(str(data["full_marks"])),
                        data["budget"]["row"], Decimal(str(data["budget"]["分值"])),
                        tuple((tuple(w["一级指标"]), Decimal(str(w["分值"]))) for w in data.get("weights", ())))
         except (KeyError, TypeError, InvalidOperation) as exc:

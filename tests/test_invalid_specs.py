@@ -46,6 +46,7 @@ def test_every_case_has_an_expectation():
 
 if __name__ == "__main__" and "--update" in sys.argv:
     import tempfile
+    sys.path.insert(0, str(HERE.parent.parent))
     for case in CASES:
         with tempfile.TemporaryDirectory() as tmp:
             (HERE / f"{case}.expected").write_text(run_case(case, Path(tmp)), encoding="utf-8")

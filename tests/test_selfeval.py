@@ -62,7 +62,7 @@ def test_the_scaffold_validates_without_errors_and_lists_what_to_fill_in(run_cli
     result = run_cli("validate", folder)
     assert result.exit_code == 0, result.stdout
     rules = {line.split("[")[1].split("]")[0] for line in result.stdout.splitlines() if "[" in line}
-    assert rules == {"empty-value"}
+    assert rules == {"empty-value", "empty-field"}
     assert "“年度资金总额的全年执行数”为空" in result.stdout
 
 

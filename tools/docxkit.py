@@ -25,8 +25,8 @@ def fonts(east_asia: str = CJK_FONT) -> str:
 
 
 def paragraph(text: str = "", style: str = "TableText", align: str | None = None,
-              raw_runs: str | None = None) -> str:
-    ppr = f'<w:pStyle w:val="{style}"/>'
+              raw_runs: str | None = None, keep_next: bool = False) -> str:
+    ppr = f'<w:pStyle w:val="{style}"/>' + ("<w:keepNext/>" if keep_next else "")
     if align:
         ppr += f'<w:jc w:val="{align}"/>'
     runs = raw_runs if raw_runs is not None else (
@@ -52,7 +52,7 @@ class Grid:
         return [b - a for a, b in zip(self.bounds, self.bounds[1:])]
 
     def cell(self, start: int, end: int, text: str = "", *, align: str = "left", vmerge: str | None = None,
-             bold: bool = False, body: str | None = None) -> str:
+             bold: bool = False, body: str | None = None, keep_next: bool = False) -> str:
         span = self.bounds.index(end) - self.bounds.index(start)
         tcpr = f'<w:tcW w:w="{end - start}" w:type="dxa"/>'
         if span > 1:
@@ -64,14 +64,14 @@ class Grid:
         tcpr += '<w:vAlign w:val="center"/>'
         if body is None:
             style = "TableLabel" if bold else self.text_style
-            body = paragraph("" if vmerge == "continue" else text, style, align)
+            body = paragraph("" if vmerge == "continue" else text, style, align, keep_next=keep_next)
         return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{body}</w:tc>"
 
-    def row(self, *cells: str, can_split: bool = False) -> str:
-        """A table row; kept on one page unless `can_split` (a cell of long text may outgrow a
-        page, and Word clips a row that must not split but cannot fit)."""
-        properties = "" if can_split else "<w:cantSplit/>"
-        return f'<w:tr><w:trPr>{properties}</w:trPr>{"".join(cells)}</w:tr>'
+    def row(self, *cells: str, split: bool = False, header: bool = False) -> str:
+        """A table row; rows don't break across pages unless `split` (long free text must); a
+        `header` row repeats atop each page the table runs onto."""
+        trpr = ("" if split else "<w:cantSplit/>") + ("<w:tblHeader/>" if header else "")
+        return f'<w:tr><w:trPr>{trpr}</w:trPr>{"".join(cells)}</w:tr>'
 
     def tag_row(self, tag: str) -> str:
         """A row whose only text is a {%tr … %} tag: the whole row becomes a Jinja statement."""
@@ -127,6 +127,8 @@ def styles() -> str:
                before=0, after=240, keep_next=True),
         _style("FormTitle", "表名", size=32, bold=True, align="center", font=HEADING_FONT, keep_next=True),
         _style("FormYear", "表头年度", size=24, align="center", before=60, after=120, keep_next=True),
+        _style("FormUnit", "表头单位", size=21, after=60, keep_next=True),
+        _style("TableSection", "表格分区标题", size=21, bold=True, align="center"),
         _style("TableText", "表格文字", size=21),
         _style("TableLabel", "表格标签", size=21),
         # 小五 (9 pt): for tables too wide for 五号, such as the 自评表's nine indicator columns

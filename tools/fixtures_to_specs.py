@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from perfdoc.specwriter import mapping, unit_file  # noqa: E402
 
-SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/perfdoc.schema.json\n"
+SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/{kind}.schema.json\n"
 
 
 def file_stem(index: int, name: str) -> str:
@@ -27,7 +27,7 @@ def write_unit(fixture: dict, folder: Path) -> dict:
     projects = fixture["projects"]
     shared = {k: projects[0][k] for k in ("主管部门", "实施单位") if all(p[k] == projects[0][k] for p in projects)}
     unit = {"单位": fixture["unit"], "年度": str(fixture["year"]), "表式": fixture["form"], **shared}
-    (folder / "单位.yaml").write_text(unit_file(unit), encoding="utf-8")
+    (folder / "单位.yaml").write_text(SCHEMA_LINE.format(kind="单位") + unit_file(unit), encoding="utf-8")
     return shared
 
 
@@ -48,7 +48,7 @@ def 申报表(fixture: dict, folder: Path) -> None:
             ordered[key] = spec.pop(key)
         ordered["项目资金"] = money
         ordered.update(spec)
-        text = SCHEMA_LINE + mapping(ordered, raw_keys=amounts + ("计划开始日期", "计划完成日期"))
+        text = SCHEMA_LINE.format(kind="申报表") + mapping(ordered, raw_keys=amounts + ("计划开始日期", "计划完成日期"))
         (folder / f"{file_stem(index, project['项目名称'])}.yaml").write_text(text, encoding="utf-8")
 
 
@@ -58,11 +58,30 @@ def 自评表(fixture: dict, folder: Path) -> None:
     figures = ("年初预算数", "全年预算数", "全年执行数", "分值", "得分")
     for index, project in enumerate(projects, 1):
         spec = {k: v for k, v in project.items() if k not in ("notes", *shared)}
-        text = mapping(spec, raw_keys=figures)
+        text = SCHEMA_LINE.format(kind="自评表") + mapping(spec, raw_keys=figures)
         (folder / f"{file_stem(index, project['项目名称'])}.yaml").write_text(text, encoding="utf-8")
 
 
-WRITERS = {"申报表": 申报表, "自评表": 自评表}
+def 目标表2020(fixture: dict, folder: Path) -> None:
+    """The 2020 目标表: 表名 only where it differs from the kind's title, amounts as printed."""
+    projects = fixture["projects"]
+    unit_name = projects[0]["申报单位名称"]
+    unit = {"单位": unit_name, "年度": str(fixture["year"]), "表式": "目标表2020"}
+    (folder / "单位.yaml").write_text(
+        SCHEMA_LINE.format(kind="单位") + "# 单位文件：单位、年度与表式。项目文件未写“申报单位名称”时，表中印这里的“单位”。\n"
+        + mapping(unit, raw_keys=("年度",)), encoding="utf-8")
+    amounts = ("项目总预算", "项目当年预算", "同名项目上年预算额", "同名项目上年预算执行数")
+    for index, project in enumerate(projects, 1):
+        spec = {k: v for k, v in project.items() if k != "notes"}
+        if spec["表名"] == "财政项目支出绩效目标表":
+            del spec["表名"]
+        if spec["申报单位名称"] == unit_name:
+            del spec["申报单位名称"]
+        text = SCHEMA_LINE.format(kind="目标表2020") + mapping(spec, raw_keys=amounts + ("计划开始日期", "计划完成日期"))
+        (folder / f"{file_stem(index, project['项目名称'])}.yaml").write_text(text, encoding="utf-8")
+
+
+WRITERS = {"申报表": 申报表, "目标表2020": 目标表2020, "自评表": 自评表}
 
 
 def main(fixture_path: str, folder: str) -> None:

@@ -63,10 +63,14 @@ def 申报表() -> str:
         g.row(g.cell(0, 1500, "项目绩效目标", vmerge="restart", **label),
               g.cell(1500, 4500, "项目总目标", **label), g.cell(4500, end, "年度总体目标", **label)),
         g.row(g.cell(0, 1500, vmerge="continue"),
-              g.cell(1500, 4500, "{{ 项目.项目总目标 }}"), g.cell(4500, end, "{{ 项目.年度总体目标 }}")),
-        g.row(g.cell(0, 1500, "绩效指标", vmerge="restart", **label),
-              g.cell(1500, 2750, "一级指标", **label), g.cell(2750, 4000, "二级指标", **label),
-              g.cell(4000, 6600, "三级指标", **label), g.cell(6600, end, "年度(/项目)指标值", **label)),
+              g.cell(1500, 4500, "{{ 项目.项目总目标 }}"), g.cell(4500, end, "{{ 项目.年度总体目标 }}"),
+              split=True),
+        # the indicator header keeps with its first row rather than end a page alone
+        g.row(g.cell(0, 1500, "绩效指标", vmerge="restart", keep_next=True, **label),
+              g.cell(1500, 2750, "一级指标", keep_next=True, **label),
+              g.cell(2750, 4000, "二级指标", keep_next=True, **label),
+              g.cell(4000, 6600, "三级指标", keep_next=True, **label),
+              g.cell(6600, end, "年度(/项目)指标值", keep_next=True, **label)),
         g.tag_row("{%tr for 行 in 项目.绩效指标 %}"),
         g.row(g.cell(0, 1500, vmerge="continue"),
               g.cell(1500, 2750, "{%vm 行.合并.一级指标 %}{{ 行.一级指标 }}", **label),
@@ -76,6 +80,78 @@ def 申报表() -> str:
     ]
     heading = paragraph("财政项目支出绩效目标申报表", "FormTitle") + paragraph("({{ 年度 }}年度)", "FormYear")
     return projects_loop(heading, g.table(*rows))
+
+
+def 目标表2020() -> str:
+    """The 2020 财政项目支出绩效目标表 as fixtures/002 prints it: heading, 申报单位名称 line, a
+    table of facts, long texts and last year's money, then the "<年度>年绩效目标" table."""
+    return projects_loop(_heading_2020(), _facts_2020() + _gap() + _targets_2020())
+
+
+def _heading_2020() -> str:
+    # 表名 comes from the spec: one published form is headed 财政项目支出绩效目标申报表.
+    return (paragraph("{{ 项目.表名 }}", "FormTitle") + paragraph("({{ 年度 }}年度)", "FormYear")
+            + paragraph("申报单位名称：{{ 项目.申报单位名称 or 单位 }}", "FormUnit"))
+
+
+def _facts_2020() -> str:
+    # Columns sized so no label wraps but the longest (保证项目实施的制度、措施): the short right-hand
+    # labels (项目类别, 绩效类型) leave the width to the values; the money labels are longer.
+    g = Grid(0, 2500, 2700, 4800, 5500, 7300, 8000, 9638)
+    end = 9638
+
+    def pair(left: str, right: str) -> str:
+        return g.row(g.cell(0, 2500, f"{left}："), g.cell(2500, 5500, value_of(left)),
+                     g.cell(5500, 7300, f"{right}："), g.cell(7300, end, value_of(right)))
+
+    def long_text(key: str) -> str:
+        return g.row(g.cell(0, 2500, f"{key}："), g.cell(2500, end, value_of(key)), split=True)
+
+    def money(left: str, right: str) -> str:
+        value = "{{ 项目.上年度资金.%s }}"
+        return g.row(g.cell(0, 2700, f"{left}(元)："), g.cell(2700, 4800, value % left, align="right"),
+                     g.cell(4800, 8000, f"{right}(元)："), g.cell(8000, end, value % right, align="right"))
+
+    section = g.cell(0, end, body=paragraph("本项目上年度市级财政资金使用情况", "TableSection"))
+    return g.table(
+        pair("项目名称", "项目类别"),
+        pair("计划开始日期", "计划完成日期"),
+        pair("是否含有政府购买服务", "绩效类型"),
+        *(long_text(key) for key in ("项目概况", "立项依据", "项目设立的必要性", "保证项目实施的制度、措施",
+                                     "项目实施计划", "总目标及阶段性目标")),
+        g.row(section),
+        money("项目总预算", "项目当年预算"),
+        money("同名项目上年预算额", "同名项目上年预算执行数"),
+    )
+
+
+def _targets_2020() -> str:
+    g = Grid(0, 1500, 2800, 5900, 9638)
+    centre = dict(align="center")
+    # both heading rows repeat atop each page and keep with the first indicator row
+    title = g.cell(0, 9638, body=paragraph("{{ 年度 }}年绩效目标", "TableSection", keep_next=True))
+    return g.table(
+        g.row(title, header=True),
+        g.row(*(g.cell(a, b, text, keep_next=True, **centre) for a, b, text in
+                ((0, 1500, "一级目标"), (1500, 2800, "二级目标"), (2800, 5900, "三级目标"), (5900, 9638, "指标目标值"))),
+              header=True),
+        g.tag_row("{%tr for 行 in 项目.绩效目标 %}"),
+        g.row(g.cell(0, 1500, "{%vm 行.合并.一级目标 %}{{ 行.一级目标 }}", **centre),
+              g.cell(1500, 2800, "{%vm 行.合并.二级目标 %}{{ 行.二级目标 }}", **centre),
+              g.cell(2800, 5900, "{{ 行.三级目标 }}"), g.cell(5900, 9638, "{{ 行.指标目标值 }}")),
+        g.tag_row("{%tr endfor %}"),
+    )
+
+
+def value_of(key: str) -> str:
+    """The project field `key` as a Jinja expression: 保证项目实施的制度、措施 is no identifier."""
+    return "{{ 项目.%s }}" % key if key.isidentifier() else "{{ 项目[\"%s\"] }}" % key
+
+
+def _gap() -> str:
+    """A small paragraph between two tables: without one, Word joins them into one table."""
+    return ('<w:p><w:pPr><w:pStyle w:val="TableText"/><w:spacing w:before="0" w:after="0" '
+            'w:line="160" w:lineRule="exact"/></w:pPr></w:p>')
 
 
 def 自评表() -> str:
@@ -122,7 +198,7 @@ def 自评表() -> str:
         # Rows of long text may break across pages, as in the published forms: kept whole, a row
         # taller than the space left leaves a gap, and one taller than a page Word would clip.
         g.row(g.cell(0, 560, vmerge="continue"),
-              g.cell(560, 5420, "{{ 项目.预期目标 }}"), g.cell(5420, end, "{{ 项目.实际完成情况 }}"), can_split=True),
+              g.cell(560, 5420, "{{ 项目.预期目标 }}"), g.cell(5420, end, "{{ 项目.实际完成情况 }}"), split=True),
         g.row(g.cell(0, 560, "绩效指标", vmerge="restart", **centre),
               *labels([(560, 1640), (1640, 2720), (2720, 4120), (4120, 5420), (5420, 7270), (7270, 7830), (7830, 8470), (8470, end)],
                       ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"))),
@@ -133,7 +209,7 @@ def 自评表() -> str:
               g.cell(2720, 4120, "{{ 行.三级指标 }}"), g.cell(4120, 5420, "{{ 行.年度指标值 }}"),
               g.cell(5420, 7270, "{{ 行.实际完成值 }}"), g.cell(7270, 7830, "{{ 行.分值 }}", **centre),
               g.cell(7830, 8470, "{{ 行.得分 }}", **centre), g.cell(8470, end, "{{ 行.偏差原因分析及改进措施 }}"),
-              can_split=True),
+              split=True),
         g.tag_row("{%tr endfor %}"),
         g.row(g.cell(0, 7270, "总分", **centre), g.cell(7270, 7830, "{{ 项目.总分.分值 }}", **centre),
               g.cell(7830, 8470, "{{ 项目.总分.得分 }}", **centre), g.cell(8470, end)),
@@ -142,7 +218,9 @@ def 自评表() -> str:
     return projects_loop(heading, g.table(*rows))
 
 
-FORMS = {"申报表": (申报表, "财政项目支出绩效目标申报表"), "自评表": (自评表, "财政项目支出绩效自评表")}
+FORMS = {"申报表": (申报表, "财政项目支出绩效目标申报表"),
+         "目标表2020": (目标表2020, "财政项目支出绩效目标表"),
+         "自评表": (自评表, "财政项目支出绩效自评表")}
 
 
 def main(names: list[str]) -> None:

@@ -1,0 +1,86 @@
+"""The grammar of an indicator value (指标值), and its canonical spelling.
+
+A quantitative value is an operator, a number (or a range) and a unit: `≥90.00(%)`,
+`=2.00(场)`, `≤130.00(万元)`. The budget system prints two decimals and the unit in
+half-width parentheses; hand-typed values drift (`=2(场)`, `≥ 90.00 (百分比)`, `=200项`,
+`>=500份`). Anything that does not start with an operator is qualitative free text
+(`有效提升`, `2026年12月底前`, `活动：5次，签约：1项`) and is never judged by its form.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+# Every spelling of an operator seen or plausible, mapped to the one the system prints.
+OPERATORS = {
+    ">=": "≥", "≥": "≥", "≧": "≥", "＞＝": "≥", "<=": "≤", "≤": "≤", "≦": "≤", "＜＝": "≤",
+    "=": "=", "＝": "=", "==": "=", ">": ">", "＞": ">", "<": "<", "＜": "<",
+}
+PERCENT_UNITS = {"%", "％", "百分比"}
+MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+
+_OPERATOR = "|".join(sorted((re.escape(op) for op in OPERATORS), key=len, reverse=True))
+_NUMBER = r"\d+(?:\.\d+)?"
+_QUANTITY = re.compile(
+    rf"^(?P<op>{_OPERATOR})(?P<sp1>\s*)(?P<low>{_NUMBER})(?:\s*[-~～至]\s*(?P<high>{_NUMBER}))?"
+    rf"(?P<sp2>\s*)(?:(?P<open>[(（])\s*(?P<punit>[^()（）]*?)\s*(?P<close>[)）])|(?P<unit>[^\d\s()（）,，;；:：]*))$")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A parsed quantitative value."""
+    operator: str            # canonical: = ≥ ≤ > <
+    low: Decimal
+    high: Decimal | None     # set for a range such as =20-30家
+    unit: str                # canonical: % for 百分比
+    text: str                # as written
+
+    @property
+    def is_percent(self) -> bool:
+        return self.unit == "%"
+
+    @property
+    def is_upper_bound(self) -> bool:
+        return self.operator in ("≤", "<")
+
+    def canonical(self) -> str:
+        """The spelling the budget system prints: ≥90.00(%), =2.00(场)."""
+        number = f"{self.low:.2f}" + (f"-{self.high:.2f}" if self.high is not None else "")
+        unit = f"({self.unit})" if self.unit else ""
+        return f"{self.operator}{number}{unit}"
+
+    def in_yuan(self) -> Decimal | None:
+        """The amount in 元 when the unit is money (万元, 元, 亿元), else None."""
+        factor = MONEY_UNITS.get(self.unit)
+        return None if factor is None else self.low * factor
+
+
+def parse_value(text: str) -> Quantity | None:
+    """Read a quantitative value; None for qualitative text (or an empty value)."""
+    match = _QUANTITY.match(text.strip())
+    if not match:
+        return None
+    unit = (match["punit"] if match["open"] else match["unit"]) or ""
+    unit = "%" if unit.strip() in PERCENT_UNITS else unit.strip()
+    high = Decimal(match["high"]) if match["high"] else None
+    return Quantity(OPERATORS[match["op"]], Decimal(match["low"]), high, unit, text)
+
+
+def spelling_problem(quantity: Quantity) -> str | None:
+    """How a quantitative value departs from the system's spelling, as a severity.
+
+    "warning" where it looks malformed (spaces, `>=`, full-width or missing parentheses, no
+    unit), "info" where it is merely not the system's style (`=2(场)`, `(百分比)`), None when
+    it is already canonical.
+    """
+    text = quantity.text.strip()
+    match = _QUANTITY.match(text)
+    raw_unit = ((match["punit"] if match["open"] else match["unit"]) or "").strip()
+    number = match["low"] + (f"-{match['high']}" if match["high"] else "")
+    tidy = f"{quantity.operator}{number}({raw_unit})"
+    if not quantity.unit or text != tidy:
+        return "warning"
+    if text != quantity.canonical():
+        return "info"
+    return None
