@@ -20,6 +20,7 @@ from .figures import Figure, Figures, Rounding, formula, plain
 from .kinds import KindError
 from .model import Project
 from .problems import Problem
+from .values import parse_value
 
 POINTS, SCORE, TARGET, ACTUAL, REASON = "分值", "得分", "年度指标值", "实际完成值", "偏差原因分析及改进措施"
 HUNDRED = Decimal(100)
@@ -201,22 +202,8 @@ class Advice:
     text: str
 
 
-# An operator, a number (a range counts by its lower end) and a unit: =200项, ≥90.00(%), >=500份.
-_QUANTITY = re.compile(
-    r"^(?P<op>>=|<=|＞＝|＜＝|≥|≤|≧|≦|=|＝|>|＞|<|＜)?\s*(?P<number>\d+(?:\.\d+)?)"
-    r"(?:\s*[-~～至]\s*\d+(?:\.\d+)?)?\s*[(（]?\s*(?P<unit>[^\d()（）,，;；:：\s]*)\s*[)）]?$")
-_UPPER_BOUNDS = {"<=", "＜＝", "≤", "≦", "<", "＜"}
-_PERCENT = {"%", "％", "百分比"}
 # An actual value that says the target was met, whatever the target's wording.
 MET = {"完成", "已完成", "全部完成", "按时完成", "100%完成", "完成100%", "达标", "已达标", "达到", "已达到", "符合", "合格"}
-
-
-def _quantity(text: str) -> tuple[str, Decimal, str] | None:
-    match = _QUANTITY.match(text.strip())
-    if not match:
-        return None
-    unit = "%" if match["unit"] in _PERCENT else match["unit"]
-    return match["op"] or "=", Decimal(match["number"]), unit
 
 
 def suggest_score(target: str, actual: str, points: Decimal, rounding: Rounding) -> Advice | None:
@@ -226,7 +213,7 @@ def suggest_score(target: str, actual: str, points: Decimal, rounding: Rounding)
     proportion to the overrun (0 from 100 % over). Qualitative: when the actual value says the
     target was met, the top band, 80–100 % of 分值. Anything else is the evaluator's judgement.
     """
-    goal, done = _quantity(target), _quantity(actual)
+    goal, done = parse_value(target), parse_value(actual, bare=True)
     met = re.sub(r"\s+", "", actual) in MET or (bool(actual.strip()) and actual.strip() == target.strip())
     if goal is None:
         if not met:
@@ -235,11 +222,11 @@ def suggest_score(target: str, actual: str, points: Decimal, rounding: Rounding)
         return Advice(low, points, f"定性指标已达成（实际完成值“{actual.strip()}”），得分宜在 {plain(low)}–{points} 之间")
     if met:
         return Advice(points, points, f"已完成目标（实际完成值“{actual.strip()}”），建议得分 {points}")
-    operator, aim, unit = goal
-    if done is None or aim == 0 or (done[2] and unit and done[2] != unit):
+    aim, unit = goal.low, goal.unit
+    if done is None or aim == 0 or (done.unit and unit and done.unit != unit):
         return None
-    reached = done[1]
-    if operator in _UPPER_BOUNDS:
+    reached = done.low
+    if goal.is_upper_bound:
         overrun = max(reached - aim, Decimal(0)) / aim
         share = max(Decimal(1) - overrun, Decimal(0))
         how = (f"实际 {reached}{unit} 未超过上限 {aim}{unit}" if not overrun else
