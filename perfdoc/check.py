@@ -66,6 +66,8 @@ def sums_add_up(project: Project) -> Iterable[Problem]:
     for rule in project.kind.sums:
         total = project.get(rule.total)
         parts = [project.get(p) for p in rule.parts]
+        if rule.blank_is_zero:
+            parts = [Decimal(0) if part is None else part for part in parts]
         if total is None or not all(isinstance(p, Decimal) for p in parts):
             continue
         added = sum(parts, Decimal(0))
@@ -87,10 +89,14 @@ def indicator_values_filled(project: Project) -> Iterable[Problem]:
         if is_bare_row(spec, row):
             continue  # see bare_indicator_rows
         for column in spec.columns:
-            if column.warn_empty and not str(row.get(column.key) or "").strip():
+            if column.warn_empty and _is_blank(row.get(column.key)):
                 yield problem(project, f"{spec.key}.{index}.{column.key}", "warning", "empty-value",
                               f"指标“{row_name(row, index)}”的"
                               f"“{column.label}”为空，表中将留白")
+
+
+def _is_blank(value) -> bool:
+    return value is None or not str(value).strip()  # a score of 0 is not blank
 
 
 def indicator_rows(project: Project):
@@ -350,7 +356,7 @@ def _fields(specs, prefix: str = ""):
 def fields_filled(project: Project) -> Iterable[Problem]:
     """A field the form prints but the spec leaves blank: allowed, but a blank in a public form."""
     for dotted, spec in _fields(project.kind.fields):
-        if spec.warn_empty and not spec.required and not str(project.get(dotted) or "").strip():
+        if spec.warn_empty and not spec.required and _is_blank(project.get(dotted)):
             yield problem(project, dotted, "warning", "empty-field", f"“{spec.label}”为空，表中将留白")
 
 
@@ -385,3 +391,11 @@ def _texts(project: Project):
         for key, value in row.items():
             if isinstance(value, str):
                 yield f"{where}.{key}", value.strip()
+
+
+# The 自评表's arithmetic (figures.py) and scoring (scoring.py, which registers its own rules with
+# @project_rule). Each acts only on a kind that asks for it: fields with `computed:`, or
+# options.scoring in the kind's YAML.
+from . import figures, scoring  # noqa: E402,F401  (imported last: they use this module)
+
+project_rule(figures.written_figures_agree)

@@ -45,6 +45,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc build specs/2025      生成每个项目的申报表和单位的汇总表
     perfdoc forms                 列出表式（申报表、目标表2020 …）及其字段
     perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
+    perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
     perfdoc pdf output/2025       把生成的文档转成 PDF（LibreOffice）
     """
     ctx.obj = {"debug": debug}
@@ -189,7 +190,7 @@ def _kind_lines(kind, kinds) -> list[str]:
 
 
 FIELD_KINDS = {"text": "文字", "date": "日期 YYYY-MM-DD", "amount": "金额（元）", "number": "数字",
-               "group": "一组", "indicators": "列表，每行一个指标"}
+               "percent": "百分数，如 99.70%", "group": "一组", "indicators": "列表，每行一个指标"}
 
 
 def _field_lines(specs, indent: str) -> list[str]:
@@ -211,6 +212,35 @@ def _pad(text: str, width: int) -> str:
     import unicodedata
     shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(1, width - shown)
+
+
+@main.group()
+def selfeval() -> None:
+    """年度终了后的绩效自评（自评表）。"""
+
+
+@selfeval.command("init")
+@click.argument("source", type=SPEC_FOLDER)
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="自评规格的文件夹（默认：与 SOURCE 同级的 <SOURCE>-自评，如 specs/2025-自评）。")
+@click.option("--force", is_flag=True, help="覆盖已存在的文件。")
+@TEMPLATES_OPTION
+@click.pass_context
+def selfeval_init(ctx, source: Path, output: Path | None, force: bool, templates) -> None:
+    """由一年的申报表规格生成该年自评表的规格：指标及其年度指标值照录，分值按标准权重拟定，实际完成情况留待填写。"""
+    from .scaffold import scaffold_selfeval
+    result = _run(ctx, scaffold_selfeval, source, output=output, force=force, templates=list(templates))
+    if result.specs.has_errors:
+        _report(result.problems, "text", err=True)
+        click.echo(f"perfdoc: {source} 的申报表规格有错误，未生成自评表规格", err=True)
+        sys.exit(1)
+    for note in result.notes:
+        click.echo(note, err=True)
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖（要覆盖请加 --force）", err=True)
+    for path in result.written:
+        click.echo(f"已生成 {path}")
+    sys.exit(1 if result.existing else 0)
 
 
 def _run(ctx, fn, *args, **kwargs):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-FIELD_TYPES = ("text", "date", "amount", "number", "group", "indicators")
+FIELD_TYPES = ("text", "date", "amount", "number", "percent", "group", "indicators")
 FIELD_FORMATS = ("", "amount")  # a text field's expected shape, checked but printed as typed
 
 
@@ -42,6 +42,7 @@ class FieldSpec:
     warn_empty: bool = False
     value_column: str = ""
     format: str = ""                              # "amount": text printed as typed, checked as 元
+    computed: str = ""                            # a formula in figures.FORMULAS: printed when left blank
 
     def child(self, key: str) -> "FieldSpec | None":
         for spec in self.fields or self.columns:
@@ -70,6 +71,7 @@ class SumRule:
     total: str
     parts: tuple[str, ...]
     severity: str = "error"
+    blank_is_zero: bool = False                   # a blank part counts as 0 (an empty 其中 cell)
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,8 @@ def read_kind(path: Path) -> FormKind:
             summary_title=data.get("summary_title", "{单位}{年度}年度" + data["name"]),
             file_name=data.get("file_name", "{项目名称}"),
             fields=tuple(_field(k, v) for k, v in data["fields"].items()),
-            sums=tuple(SumRule(s["total"], tuple(s["parts"]), s.get("severity", "error"))
+            sums=tuple(SumRule(s["total"], tuple(s["parts"]), s.get("severity", "error"),
+                               bool(s.get("blank_is_zero", False)))
                        for s in data.get("sums", ())),
             frameworks=tuple(Framework(tuple(f["years"]), tuple(f.get("required", ())),
                                        {k: tuple(v or ()) for k, v in f["levels"].items()},
@@ -249,6 +252,7 @@ def _field(key: str, data: dict) -> FieldSpec:
         warn_empty=bool(data.get("warn_empty", False)),
         value_column=data.get("value_column", ""),
         format=_field_format(key, data.get("format", "")),
+        computed=data.get("computed", ""),
     )
 
 

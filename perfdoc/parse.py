@@ -61,11 +61,11 @@ class _Reader:
         return found
 
     # -- scalars ---------------------------------------------------------------------------
-    def text(self, node: Node | None, label: str) -> str | None:
+    def text(self, node: Node | None, label: str, expected: str = "文字") -> str | None:
         if node is None:
             return None
         if not isinstance(node, Scalar):
-            self.report(node, "type", f"“{label}”应为文字，实际是{_describe(node)}")
+            self.report(node, "type", f"“{label}”应为{expected}，实际是{_describe(node)}")
             return None
         if node.is_null:
             return None
@@ -77,7 +77,7 @@ class _Reader:
         return node.text
 
     def date(self, node: Node | None, label: str) -> dt.date | None:
-        text = self.text(node, label)
+        text = self.text(node, label, "日期")
         if text is None:
             return None
         if _DATE.match(text.strip()):
@@ -89,7 +89,7 @@ class _Reader:
         return None
 
     def amount(self, node: Node | None, label: str) -> Decimal | None:
-        text = self.text(node, label)
+        text = self.text(node, label, "金额（元）")
         if text is None:
             return None
         value = parse_amount(text)
@@ -103,7 +103,7 @@ class _Reader:
         return value
 
     def number(self, node: Node | None, label: str) -> Decimal | None:
-        text = self.text(node, label)
+        text = self.text(node, label, "数字")
         if text is None:
             return None
         value = parse_number(text)
@@ -283,7 +283,7 @@ def _read_field(reader: _Reader, spec: FieldSpec, node: Node | None, dotted: str
         return reader.date(node, spec.label)
     if spec.type == "amount":
         return reader.amount(node, spec.label)
-    if spec.type == "number":
+    if spec.type in ("number", "percent"):  # a percent is stored as its number: 99.70% → 99.70
         return reader.number(node, spec.label)
     if spec.type == "group":
         if node is None or (isinstance(node, Scalar) and node.is_null):

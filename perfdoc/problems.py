@@ -28,9 +28,18 @@ class Problem:
         return self.severity == "error"
 
 
+# Errors that say the value written at a place cannot be read: the model holds no value there, so
+# a rule would call it blank — but the author wrote something, and the error says what.
+UNREADABLE = {"type", "number", "amount", "amount-decimals", "amount-negative", "date", "control-char"}
+BLANK = {"empty-value", "empty-field"}
+
+
 def sort_problems(problems) -> list[Problem]:
-    """Order problems by file, line and column, dropping exact repeats."""
-    return sorted(set(problems), key=lambda p: (str(p.path), p.line, p.col, p.rule, p.message))
+    """Order problems by file, line and column, dropping exact repeats — and a blank-value
+    warning where an error says the value is unreadable (a 分值 of “五十” is not blank)."""
+    unreadable = {(p.path, p.line, p.col) for p in problems if p.is_error and p.rule in UNREADABLE}
+    kept = {p for p in problems if not (p.rule in BLANK and (p.path, p.line, p.col) in unreadable)}
+    return sorted(kept, key=lambda p: (str(p.path), p.line, p.col, p.rule, p.message))
 
 
 def summarize(problems: list[Problem]) -> str:

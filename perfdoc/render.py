@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from .docxjinja import DocxTemplate
+from .figures import show, with_computed
 from .kinds import FieldSpec, FormKind
 from .model import Project, Unit
 
@@ -27,8 +28,8 @@ def print_value(spec: FieldSpec, value: Any) -> Any:
         return format_amount(value)
     if spec.type == "date":
         return value.isoformat() if isinstance(value, dt.date) else str(value)
-    if spec.type == "number":
-        return str(value)
+    if spec.type in ("number", "percent"):
+        return show(spec, value)  # as written: 9.8 stays 9.8, 94.23 prints 94.23%
     if spec.type == "group":
         return {child.key: print_value(child, value.get(child.key)) for child in spec.fields}
     if spec.type == "indicators":
@@ -62,8 +63,11 @@ def vertical_merges(rows: list[dict], columns: Iterable[str]) -> list[dict[str, 
 
 
 def project_data(project: Project) -> dict[str, Any]:
-    """What the template sees of one project: every field as printed, plus 表名 and 年度."""
-    data = {spec.key: print_value(spec, project.values.get(spec.key)) for spec in project.kind.fields}
+    """What the template sees of one project: every field as printed, plus 表名 and 年度.
+
+    A computed field the author left blank (the 自评表's 执行率, 得分, 总分) shows its figure."""
+    values = with_computed(project)
+    data = {spec.key: print_value(spec, values.get(spec.key)) for spec in project.kind.fields}
     if not data.get("表名"):  # a spec may name its own heading (2020: …目标申报表 beside …目标表)
         data["表名"] = project.kind.title
     data["年度"] = project.unit.year

@@ -62,7 +62,7 @@ def _field(spec: FieldSpec) -> dict:
     elif spec.type == "amount":
         schema = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": _AMOUNT_TEXT},
                             {"type": "null"}]}
-    elif spec.type == "number":
+    elif spec.type in ("number", "percent"):  # 99.70% is a string to the editor
         schema = {"type": ["number", "string", "null"]}
     elif spec.type == "group":
         schema = {"anyOf": [_group(spec.fields), {"type": "null"}]}

@@ -56,9 +56,15 @@ class Quantity:
         return None if factor is None else self.low * factor
 
 
-def parse_value(text: str) -> Quantity | None:
-    """Read a quantitative value; None for qualitative text (or an empty value)."""
+def parse_value(text: str, *, bare: bool = False) -> Quantity | None:
+    """Read a quantitative value; None for qualitative text (or an empty value).
+
+    With `bare`, a number without an operator counts as `=`: how actual values (实际完成值
+    `276项`) are written.
+    """
     match = _QUANTITY.match(text.strip())
+    if not match and bare:
+        match = _QUANTITY.match("=" + text.strip())
     if not match:
         return None
     unit = (match["punit"] if match["open"] else match["unit"]) or ""

@@ -1,7 +1,8 @@
 """Each broken spec under tests/invalid/ gets exactly the messages in its .expected file.
 
-A case is a pair: `<case>.yaml` (a project file, validated beside invalid/_单位.yaml) and
-`<case>.expected` (perfdoc validate's output, then `exit N`). Adding a case needs no Python:
+A case is a pair: `<case>.yaml` (a project file, validated beside the `_单位.yaml` of its folder:
+invalid/ for the 申报表, invalid/自评表/ for the 自评表) and `<case>.expected` (perfdoc validate's
+output, then `exit N`). Adding a case needs no Python:
 write the .yaml, run `python tests/test_invalid_specs.py --update`, read the .expected.
 """
 from __future__ import annotations
@@ -13,19 +14,21 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent / "invalid"
-CASES = sorted(p.stem for p in HERE.glob("*.yaml") if not p.name.startswith("_"))
+CASES = sorted(p.relative_to(HERE).with_suffix("").as_posix() for p in HERE.rglob("*.yaml")
+               if not p.name.startswith("_"))
 
 
 def run_case(case: str, workdir: Path) -> str:
     from click.testing import CliRunner
     from perfdoc.cli import main
-    shutil.copy(HERE / "_单位.yaml", workdir / "单位.yaml")
-    shutil.copy(HERE / f"{case}.yaml", workdir / f"{case}.yaml")
+    spec = HERE / f"{case}.yaml"
+    shutil.copy(spec.parent / "_单位.yaml", workdir / "单位.yaml")
+    shutil.copy(spec, workdir / spec.name)
     runner = CliRunner()
     with runner.isolated_filesystem(temp_dir=workdir) as cwd:
-        for name in ("单位.yaml", f"{case}.yaml"):
+        for name in ("单位.yaml", spec.name):
             shutil.copy(workdir / name, Path(cwd) / name)
-        result = runner.invoke(main, ["validate", f"{case}.yaml"], catch_exceptions=False)
+        result = runner.invoke(main, ["validate", spec.name], catch_exceptions=False)
     return f"{result.stdout}exit {result.exit_code}\n"
 
 

@@ -42,3 +42,23 @@ def test_libreoffice_prints_the_summary_with_every_project_in_order(name, year, 
     assert "(A4)" in info
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages >= len(data["projects"])
+
+
+def test_libreoffice_prints_the_自评表_with_every_project_and_its_figures(tmp_path):
+    from perfdoc.pipeline import build
+    result = build(SPECS / "2022", output=tmp_path / "out")
+    combined = result.written[-1]
+    pdf = to_pdf(combined, tmp_path / "pdf", tmp_path / "profile")
+    text = squash(subprocess.run(["pdftotext", str(pdf), "-"], check=True,
+                                 capture_output=True, text=True).stdout)
+    data = fixture("001")
+    assert text.startswith(squash("上海科学技术交流中心2022年度项目支出绩效自评表"))
+    position = 0
+    for project in data["projects"]:
+        budget = project["项目资金"]["年度资金总额"]
+        for printed in (project["项目名称"], budget["执行率"], project["总分"]["得分"]):
+            found = text.find(squash(printed), position)
+            assert found >= 0, f"{printed} missing or out of order"
+            position = found
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert "(A4)" in info

@@ -44,8 +44,9 @@ def page_break() -> str:
 class Grid:
     """Column boundaries (twips from the left edge); a cell spans from one boundary to another."""
 
-    def __init__(self, *bounds: int):
+    def __init__(self, *bounds: int, text_style: str = "TableText"):
         self.bounds = list(bounds)
+        self.text_style = text_style
 
     def widths(self) -> list[int]:
         return [b - a for a, b in zip(self.bounds, self.bounds[1:])]
@@ -62,7 +63,7 @@ class Grid:
             tcpr += "<w:vMerge/>"
         tcpr += '<w:vAlign w:val="center"/>'
         if body is None:
-            style = "TableLabel" if bold else "TableText"
+            style = "TableLabel" if bold else self.text_style
             body = paragraph("" if vmerge == "continue" else text, style, align, keep_next=keep_next)
         return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{body}</w:tc>"
 
@@ -130,6 +131,8 @@ def styles() -> str:
         _style("TableSection", "表格分区标题", size=21, bold=True, align="center"),
         _style("TableText", "表格文字", size=21),
         _style("TableLabel", "表格标签", size=21),
+        # 小五 (9 pt): for tables too wide for 五号, such as the 自评表's nine indicator columns
+        _style("TableTextSmall", "表格文字（小五）", size=18),
         _style("Note", "表注", size=21, before=120),
     ])
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:styles {NS}>'

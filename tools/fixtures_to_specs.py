@@ -12,63 +12,28 @@ import re
 import sys
 from pathlib import Path
 
-import yaml
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from perfdoc.specwriter import mapping, unit_file  # noqa: E402
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/{kind}.schema.json\n"
-
-
-def scalar(value, *, raw: bool = False) -> str:
-    """One YAML scalar that our loader reads back as exactly `value` (text, never a guessed type)."""
-    if value is None or value == "":
-        return ""
-    text = str(value)
-    if raw and re.fullmatch(r"[0-9][0-9,]*(\.[0-9]+)?|\.[0-9]+|\d{4}-\d{2}-\d{2}", text):
-        return text
-    dumped = yaml.safe_dump(text, allow_unicode=True, width=10**9, default_style=None).strip()
-    if dumped.endswith("\n..."):
-        dumped = dumped[:-4].strip()
-    if dumped.endswith("..."):
-        dumped = dumped[:-3].strip()
-    return dumped
-
-
-def block(key: str, text: str, indent: int) -> str:
-    pad = " " * indent
-    if "\n" not in text:
-        return f"{pad}{key}: {scalar(text)}".rstrip() + "\n"
-    body = "".join(f"{pad}  {line}".rstrip() + "\n" for line in text.split("\n"))
-    return f"{pad}{key}: |-\n{body}"
-
-
-def mapping(data: dict, indent: int = 0, raw_keys=()) -> str:
-    out = []
-    pad = " " * indent
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.append(f"{pad}{key}:\n{mapping(value, indent + 2, raw_keys)}")
-        elif isinstance(value, list):
-            out.append(f"{pad}{key}:\n")
-            for row in value:
-                lines = mapping(row, indent + 4, raw_keys).splitlines(keepends=True)
-                out.append(f"{pad}  - " + lines[0][indent + 4:] + "".join(lines[1:]))
-        elif isinstance(value, str) and "\n" in value:
-            out.append(block(key, value, indent))
-        else:
-            out.append(f"{pad}{key}: {scalar(value, raw=key in raw_keys)}".rstrip() + "\n")
-    return "".join(out)
 
 
 def file_stem(index: int, name: str) -> str:
     return f"{index:02d}_" + re.sub(r'[\\/:*?"<>|\s]', "_", name)
 
 
-def 申报表(fixture: dict, folder: Path) -> None:
+def write_unit(fixture: dict, folder: Path) -> dict:
+    """Write 单位.yaml; return the 主管部门/实施单位 every project shares (said there once)."""
     projects = fixture["projects"]
     shared = {k: projects[0][k] for k in ("主管部门", "实施单位") if all(p[k] == projects[0][k] for p in projects)}
-    unit = {"单位": fixture["unit"], "年度": str(fixture["year"]), "表式": "申报表", **shared}
-    (folder / "单位.yaml").write_text(
-        SCHEMA_LINE.format(kind="单位") + "# 单位文件：本单位本年度各项目共用的信息。项目文件中未写的 主管部门、实施单位 取这里的值。\n"
-        + mapping(unit, raw_keys=("年度",)), encoding="utf-8")
+    unit = {"单位": fixture["unit"], "年度": str(fixture["year"]), "表式": fixture["form"], **shared}
+    (folder / "单位.yaml").write_text(SCHEMA_LINE.format(kind="单位") + unit_file(unit), encoding="utf-8")
+    return shared
+
+
+def 申报表(fixture: dict, folder: Path) -> None:
+    projects = fixture["projects"]
+    shared = write_unit(fixture, folder)
     amounts = ("项目资金总额", "年度资金申请总额", "当年财政拨款", "上年结转资金", "其他资金", "财政资金")
     for index, project in enumerate(projects, 1):
         funds = project["项目资金"]
@@ -84,6 +49,16 @@ def 申报表(fixture: dict, folder: Path) -> None:
         ordered["项目资金"] = money
         ordered.update(spec)
         text = SCHEMA_LINE.format(kind="申报表") + mapping(ordered, raw_keys=amounts + ("计划开始日期", "计划完成日期"))
+        (folder / f"{file_stem(index, project['项目名称'])}.yaml").write_text(text, encoding="utf-8")
+
+
+def 自评表(fixture: dict, folder: Path) -> None:
+    projects = fixture["projects"]
+    shared = write_unit(fixture, folder)
+    figures = ("年初预算数", "全年预算数", "全年执行数", "分值", "得分")
+    for index, project in enumerate(projects, 1):
+        spec = {k: v for k, v in project.items() if k not in ("notes", *shared)}
+        text = SCHEMA_LINE.format(kind="自评表") + mapping(spec, raw_keys=figures)
         (folder / f"{file_stem(index, project['项目名称'])}.yaml").write_text(text, encoding="utf-8")
 
 
@@ -106,7 +81,7 @@ def 目标表2020(fixture: dict, folder: Path) -> None:
         (folder / f"{file_stem(index, project['项目名称'])}.yaml").write_text(text, encoding="utf-8")
 
 
-WRITERS = {"申报表": 申报表, "目标表2020": 目标表2020}
+WRITERS = {"申报表": 申报表, "目标表2020": 目标表2020, "自评表": 自评表}
 
 
 def main(fixture_path: str, folder: str) -> None:

@@ -154,8 +154,73 @@ def _gap() -> str:
             'w:line="160" w:lineRule="exact"/></w:pPr></w:p>')
 
 
+def 自评表() -> str:
+    """The 2022 财政项目支出绩效自评表: 项目资金 with 分值/执行率/得分, 年度总体目标 as 预期目标 |
+    实际完成情况, the 9-column 绩效指标 block and the 总分 row.
+
+    Nine indicator columns do not fit A4 portrait legibly in 五号, so this table is set in 小五
+    (style 表格文字（小五）). The label column is two characters wide (年度/总体/目标, as printed in
+    the seed); 一级 holds 满意度指标 on one line; 实际完成值, the longest text, is the widest column.
+    """
+    g = Grid(0, 560, 1640, 2720, 4120, 5420, 6840, 7270, 7400, 7830, 8470, 9638, text_style="TableTextSmall")
+    end = 9638
+    centre, right = dict(align="center"), dict(align="right")
+    funds = "项目.项目资金"
+    amount_columns = [(2720, 4120), (4120, 5420), (5420, 6840)]
+    score_columns = [(6840, 7400), (7400, 8470), (8470, end)]
+
+    def labels(bounds, texts):
+        return [g.cell(a, b, text, **centre) for (a, b), text in zip(bounds, texts)]
+
+    def money_row(name: str, row: str, scored: bool) -> str:
+        amounts = [g.cell(a, b, "{{ %s.%s.%s }}" % (funds, row, column), **right)
+                   for (a, b), column in zip(amount_columns, ("年初预算数", "全年预算数", "全年执行数"))]
+        if scored:
+            score = [g.cell(a, b, "{{ %s.%s.%s }}" % (funds, row, column), **centre)
+                     for (a, b), column in zip(score_columns, ("分值", "执行率", "得分"))]
+        else:
+            score = [g.cell(*score_columns[0], "—", **centre), g.cell(*score_columns[1]), g.cell(*score_columns[2])]
+        return g.row(g.cell(0, 560, vmerge="continue"), g.cell(560, 2720, name), *amounts, *score)
+
+    rows = [
+        g.row(g.cell(0, 1640, "项目名称", **centre), g.cell(1640, end, "{{ 项目.项目名称 }}")),
+        g.row(g.cell(0, 1640, "主管部门", **centre), g.cell(1640, 5420, "{{ 项目.主管部门 }}"),
+              g.cell(5420, 6840, "实施单位", **centre), g.cell(6840, end, "{{ 项目.实施单位 }}")),
+        # half-width parentheses, as the seed prints them: (元) fits the two-character column
+        g.row(g.cell(0, 560, "项目资金(元)", vmerge="restart", **centre), g.cell(560, 2720),
+              *labels(amount_columns + score_columns, ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"))),
+        money_row("年度资金总额", "年度资金总额", scored=True),
+        money_row("其中：当年财政拨款", "当年财政拨款", scored=False),
+        money_row("上年结转资金", "上年结转资金", scored=False),
+        money_row("其他资金", "其他资金", scored=False),
+        g.row(g.cell(0, 560, "年度总体目标", vmerge="restart", **centre),
+              *labels([(560, 5420), (5420, end)], ("预期目标", "实际完成情况"))),
+        # Rows of long text may break across pages, as in the published forms: kept whole, a row
+        # taller than the space left leaves a gap, and one taller than a page Word would clip.
+        g.row(g.cell(0, 560, vmerge="continue"),
+              g.cell(560, 5420, "{{ 项目.预期目标 }}"), g.cell(5420, end, "{{ 项目.实际完成情况 }}"), split=True),
+        g.row(g.cell(0, 560, "绩效指标", vmerge="restart", **centre),
+              *labels([(560, 1640), (1640, 2720), (2720, 4120), (4120, 5420), (5420, 7270), (7270, 7830), (7830, 8470), (8470, end)],
+                      ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"))),
+        g.tag_row("{%tr for 行 in 项目.绩效指标 %}"),
+        g.row(g.cell(0, 560, vmerge="continue"),
+              g.cell(560, 1640, "{%vm 行.合并.一级指标 %}{{ 行.一级指标 }}", **centre),
+              g.cell(1640, 2720, "{%vm 行.合并.二级指标 %}{{ 行.二级指标 }}", **centre),
+              g.cell(2720, 4120, "{{ 行.三级指标 }}"), g.cell(4120, 5420, "{{ 行.年度指标值 }}"),
+              g.cell(5420, 7270, "{{ 行.实际完成值 }}"), g.cell(7270, 7830, "{{ 行.分值 }}", **centre),
+              g.cell(7830, 8470, "{{ 行.得分 }}", **centre), g.cell(8470, end, "{{ 行.偏差原因分析及改进措施 }}"),
+              split=True),
+        g.tag_row("{%tr endfor %}"),
+        g.row(g.cell(0, 7270, "总分", **centre), g.cell(7270, 7830, "{{ 项目.总分.分值 }}", **centre),
+              g.cell(7830, 8470, "{{ 项目.总分.得分 }}", **centre), g.cell(8470, end)),
+    ]
+    heading = paragraph("财政项目支出绩效自评表", "FormTitle") + paragraph("({{ 年度 }}年度)", "FormYear")
+    return projects_loop(heading, g.table(*rows))
+
+
 FORMS = {"申报表": (申报表, "财政项目支出绩效目标申报表"),
-         "目标表2020": (目标表2020, "财政项目支出绩效目标表")}
+         "目标表2020": (目标表2020, "财政项目支出绩效目标表"),
+         "自评表": (自评表, "财政项目支出绩效自评表")}
 
 
 def main(names: list[str]) -> None:

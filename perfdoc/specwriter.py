@@ -1,0 +1,58 @@
+"""Write spec YAML that perfdoc's loader reads back as exactly the values given.
+
+Used by `perfdoc selfeval init` (scaffolds) and tools/fixtures_to_specs.py (examples). Keys keep
+their order; text is quoted only where YAML would otherwise guess a type; a value with newlines
+becomes a literal block, one paragraph a line.
+"""
+from __future__ import annotations
+
+import re
+
+import yaml
+
+
+def scalar(value, *, raw: bool = False) -> str:
+    """One YAML scalar that our loader reads back as exactly `value` (text, never a guessed type)."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    if raw and re.fullmatch(r"[0-9][0-9,]*(\.[0-9]+)?|\.[0-9]+|\d{4}-\d{2}-\d{2}", text):
+        return text
+    dumped = yaml.safe_dump(text, allow_unicode=True, width=10**9, default_style=None).strip()
+    if dumped.endswith("\n..."):
+        dumped = dumped[:-4].strip()
+    if dumped.endswith("..."):
+        dumped = dumped[:-3].strip()
+    return dumped
+
+
+def block(key: str, text: str, indent: int) -> str:
+    pad = " " * indent
+    if "\n" not in text:
+        return f"{pad}{key}: {scalar(text)}".rstrip() + "\n"
+    body = "".join(f"{pad}  {line}".rstrip() + "\n" for line in text.split("\n"))
+    return f"{pad}{key}: |-\n{body}"
+
+
+def mapping(data: dict, indent: int = 0, raw_keys=()) -> str:
+    out = []
+    pad = " " * indent
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.append(f"{pad}{key}:\n{mapping(value, indent + 2, raw_keys)}")
+        elif isinstance(value, list):
+            out.append(f"{pad}{key}:\n")
+            for row in value:
+                lines = mapping(row, indent + 4, raw_keys).splitlines(keepends=True)
+                out.append(f"{pad}  - " + lines[0][indent + 4:] + "".join(lines[1:]))
+        elif isinstance(value, str) and "\n" in value:
+            out.append(block(key, value, indent))
+        else:
+            out.append(f"{pad}{key}: {scalar(value, raw=key in raw_keys)}".rstrip() + "\n")
+    return "".join(out)
+
+
+def unit_file(data: dict) -> str:
+    """A unit file (单位.yaml): 单位, 年度, 表式 and the defaults its projects share."""
+    return ("# 单位文件：本单位本年度各项目共用的信息。项目文件中未写的 主管部门、实施单位 取这里的值。\n"
+            + mapping(data, raw_keys=("年度",)))
