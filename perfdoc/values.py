@@ -8,6 +8,7 @@ half-width parentheses; hand-typed values drift (`=2(场)`, `≥ 90.00 (百分�
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -56,6 +57,7 @@ class Quantity:
         return None if factor is None else self.low * factor
 
 
+@functools.lru_cache(maxsize=4096)  # specs repeat their values (≥90.00(%)), and rules read each twice
 def parse_value(text: str, *, bare: bool = False) -> Quantity | None:
     """Read a quantitative value; None for qualitative text (or an empty value).
 
