@@ -124,7 +124,7 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     target = Path(target)
     folder = target if target.is_dir() else target.parent
     unit_path = find_unit_file(folder)
-    unit, kind_folders = read_unit(unit_path, templates, Specs(folder))
+    unit, kind_folders = read_unit(unit_path, templates, Specs(folder))  # its problems: read_specs reports them
     out = Path(output) if output else (Path("output") / str(unit.year) if unit else None)
     # One project file is built alone, outside the manifest: it is not the whole unit.
     inputs = incremental.read_inputs(unit_path, project_files(folder), kind_folders) if target.is_dir() else None
@@ -139,13 +139,14 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     result = BuildResult(specs)
     if specs.unit is not None:
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
-        documents = plan_documents(specs, out, inputs, result)
+        documents = plan_documents(specs, out=out, inputs=inputs, result=result)
         # 4. Write those whose inputs changed since the last build.
-        stale = [d for d in documents if force or not (previous and previous.is_current(d.path.name, d.key, out))]
-        write_documents(stale, jobs=jobs, progress=progress)
-        result.written = [d.path for d in stale]
-        written = set(result.written)
-        result.unchanged = [d.path for d in documents if d.path not in written]
+        changed, current = [], []
+        for document in documents:
+            up_to_date = previous and not force and previous.is_current(document.path.name, document.key, out)
+            (current if up_to_date else changed).append(document)
+        write_documents(changed, jobs=jobs, progress=progress)
+        result.written, result.unchanged = [d.path for d in changed], [d.path for d in current]
     else:
         documents = []
     # 5. Remove what the last build wrote and this one does not, and remember this one.
@@ -155,7 +156,7 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     return result
 
 
-def plan_documents(specs: Specs, out: Path, inputs: incremental.Inputs | None,
+def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None,
                    result: BuildResult) -> list[Document]:
     """The documents a build of these specs writes; a project with errors is left out (and said so)."""
     unit, good = specs.unit, []
