@@ -57,7 +57,7 @@ def run_once(command: list[str]) -> tuple[float, float]:
     seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     process.stderr.close()
-    if process.returncode not in (0,):
+    if process.returncode != 0:
         raise CommandFailed(f"{shlex.join(command)} exited with {process.returncode}:\n"
                             f"{stderr.decode(errors='replace')[-2000:]}")
     return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
@@ -81,6 +81,12 @@ def modification_times(folder: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
 
 
+def rewritten(before: dict[str, int], folder: Path) -> list[str]:
+    """The files of `folder` written since `before` was taken."""
+    after = modification_times(folder)
+    return sorted(name for name in after if before.get(name) != after[name])
+
+
 def same_files(a: Path, b: Path, pattern: str = "*.docx") -> bool:
     names = sorted(p.name for p in a.glob(pattern))
     return names == sorted(p.name for p in b.glob(pattern)) and \
@@ -101,46 +107,52 @@ class Bench:
         return [*self.python, str(BENCH / name)]
 
     def run_size(self, n: int, work: Path) -> None:
-        repeat, specs = self.args.repeat, work / "specs"
+        """Every row of one column of the table: a fresh unit of n projects, each command on it."""
+        specs, out = work / "specs", work / "perfdoc"
         generate(n, specs)
-        out, out_parallel = work / "perfdoc", work / f"perfdoc-j{self.args.jobs}"
-        near, docxtpl = work / "near-limit", work / "docxtpl"
-        build = [*self.perfdoc, "build", str(specs), "-o", str(out)]
         rows, checks = {}, {}
+        self.time_perfdoc(specs, out, work, rows, checks)
+        self.time_rebuilds(specs, out, rows, checks)
+        self.time_alternatives(specs, out, work, rows, checks)
+        self.results[n], self.checks[n] = rows, checks
+
+    def time_perfdoc(self, specs: Path, out: Path, work: Path, rows: dict, checks: dict) -> None:
+        repeat, jobs, parallel = self.args.repeat, self.args.jobs, work / f"perfdoc-j{self.args.jobs}"
         rows["validate"] = measure([*self.perfdoc, "validate", str(specs)], repeat)
         rows["libyaml parse only"] = measure([*self.script("libyaml_parse.py"), str(specs)], repeat)
-        rows["build"] = measure(build, repeat, clear(out))
-        rows[f"build -j {self.args.jobs}"] = measure(
-            [*build[:-1], str(out_parallel), "-j", str(self.args.jobs)], repeat, clear(out_parallel))
-        checks[f"-j {self.args.jobs} output identical to serial"] = yes(same_files(out, out_parallel))
+        rows["build"] = measure(self.build(specs, out), repeat, clear(out))
+        rows[f"build -j {jobs}"] = measure([*self.build(specs, parallel), "-j", str(jobs)], repeat, clear(parallel))
+        checks[f"-j {jobs} output identical to serial"] = yes(same_files(out, parallel))
 
+    def time_rebuilds(self, specs: Path, out: Path, rows: dict, checks: dict) -> None:
         before = modification_times(out)
-        rows["rebuild, nothing changed"] = measure(build, repeat)
-        after = modification_times(out)
-        rewritten = [name for name in after if before.get(name) != after[name]]
-        checks["files rewritten by the unchanged rebuild"] = str(len(rewritten))
+        rows["rebuild, nothing changed"] = measure(self.build(specs, out), self.args.repeat)
+        checks["files rewritten by the unchanged rebuild"] = str(len(rewritten(before, out)))
 
-        edited = sorted(specs.glob("[0-9]*.yaml"))[n // 2]
+        projects = sorted(specs.glob("[0-9]*.yaml"))
+        edited = projects[len(projects) // 2]
         original = edited.read_text(encoding="utf-8")
 
-        def edit(i: int) -> None:
+        def edit(i: int) -> None:  # a different comment each time: new bytes, the same form
             nonlocal before
             before = modification_times(out)
             edited.write_text(original + f"# edit {i}\n", encoding="utf-8")
 
-        rows["rebuild, one spec changed"] = measure(build, repeat, edit)
-        after = modification_times(out)
-        checks["files rewritten when one spec changed"] = \
-            ", ".join(sorted(name for name in after if before.get(name) != after[name]))
+        rows["rebuild, one spec changed"] = measure(self.build(specs, out), self.args.repeat, edit)
+        checks["files rewritten when one spec changed"] = ", ".join(rewritten(before, out))
         edited.write_text(original, encoding="utf-8")
 
+    def time_alternatives(self, specs: Path, out: Path, work: Path, rows: dict, checks: dict) -> None:
+        near, docxtpl = work / "near-limit", work / "docxtpl"
         rows["near-limit writer"] = measure([*self.script("near_limit.py"), str(specs), str(near)],
-                                            repeat, clear(near))
+                                            self.args.repeat, clear(near))
         checks["perfdoc and near-limit write the same bytes"] = yes(same_files(out, near))
         if self.has_docxtpl:
             rows["docxtpl script"] = measure([*self.script("docxtpl_script.py"), str(specs), str(docxtpl)],
-                                             self.args.docxtpl_repeat or repeat, clear(docxtpl))
-        self.results[n], self.checks[n] = rows, checks
+                                             self.args.docxtpl_repeat or self.args.repeat, clear(docxtpl))
+
+    def build(self, specs: Path, out: Path) -> list[str]:
+        return [*self.perfdoc, "build", str(specs), "-o", str(out)]
 
     def run_startup(self, work: Path) -> dict[str, Timing]:
         one = sorted((work / "specs").glob("[0-9]*.yaml"))[0]
