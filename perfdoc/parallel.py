@@ -18,6 +18,10 @@ Item = TypeVar("Item")
 # Several batches per worker let the one that finishes the 汇总表 first take a share of the forms.
 BATCHES_PER_JOB = 8
 
+# Forked workers start at once, with perfdoc imported and the specs in memory; elsewhere the
+# platform's default (spawn: Windows, macOS) is the safe one.
+START_METHOD = "fork" if sys.platform == "linux" else None
+
 # What a worker process holds: the documents (as forked from the parent) and its renderer.
 _documents: list = []
 _renderer = None
@@ -43,7 +47,7 @@ def batches(items: list[Item], jobs: int, weight: Callable[[Item], int]) -> list
 def write_in_processes(documents: list, *, jobs: int, done: Callable[[int], None]) -> None:
     """Render and write the documents in `jobs` processes; `done(n)` as each batch of n ends."""
     global _documents
-    context = _context()
+    context = multiprocessing.get_context(START_METHOD)
     inherited = context.get_start_method() == "fork"
     _documents = documents if inherited else []
     try:
@@ -59,10 +63,6 @@ def write_in_processes(documents: list, *, jobs: int, done: Callable[[int], None
         _documents = []
 
 
-def _context():
-    # Forked workers start at once, with perfdoc imported and the specs in memory; elsewhere
-    # the platform's default (spawn) is the safe one.
-    return multiprocessing.get_context("fork" if sys.platform == "linux" else None)
 
 
 def _start_worker() -> None:

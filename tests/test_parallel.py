@@ -25,6 +25,15 @@ def test_parallel_build_is_byte_identical_to_serial(run_cli, tmp_path):
     assert len(serial) == 41 and serial == parallel
 
 
+def test_spawned_workers_as_on_windows_write_the_same_bytes(run_cli, tmp_path, monkeypatch):
+    from perfdoc import parallel
+    folder = copy_specs("2025", tmp_path)
+    assert run_cli("build", folder, "-o", tmp_path / "serial").exit_code == 0
+    monkeypatch.setattr(parallel, "START_METHOD", "spawn")  # the documents are sent, not inherited
+    assert run_cli("build", folder, "-o", tmp_path / "spawned", "-j", "2").exit_code == 0
+    assert documents(tmp_path / "serial") == documents(tmp_path / "spawned")
+
+
 def test_jobs_zero_means_one_per_core(run_cli, tmp_path):
     folder = copy_specs("2025", tmp_path)
     assert run_cli("build", folder, "-o", tmp_path / "a").exit_code == 0
