@@ -139,7 +139,7 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     result = BuildResult(specs)
     if specs.unit is not None:
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
-        documents = plan_documents(specs, out=out, inputs=inputs, result=result)
+        documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir())
         # 4. Write those whose inputs changed since the last build.
         changed, current = [], []
         for document in documents:
@@ -157,8 +157,12 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
 
 
 def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None,
-                   result: BuildResult) -> list[Document]:
-    """The documents a build of these specs writes; a project with errors is left out (and said so)."""
+                   result: BuildResult, whole_unit: bool = True) -> list[Document]:
+    """The documents a build of these specs writes; a project with errors is left out (and said so).
+
+    Building one project file writes its form only: a 汇总表 of one project would overwrite
+    the unit's.
+    """
     unit, good = specs.unit, []
     erroneous = {p.path for p in specs.problems if p.is_error}  # a set: a thousand specs, as many problems
     for project in specs.projects:
@@ -175,9 +179,9 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
                  for project, name in zip(good, unique_file_names(unit, good))]
     # … and the 汇总表 of them all, but only when every project made it in.
     summary_name = safe_file_name(unit.summary_title) + ".docx"
-    if specs.has_errors:
+    if whole_unit and specs.has_errors:
         result.skipped.append((out / summary_name, "有项目存在错误，汇总表未生成"))
-    elif good:
+    elif whole_unit and good:
         documents.append(Document(out / summary_name, unit, good, True, key(good, summary_name)))
     return documents
 

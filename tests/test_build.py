@@ -116,3 +116,15 @@ def test_summary_title_paragraph_comes_first(tmp_path):
     result = build(SPECS / "2026", output=tmp_path)
     summary = result.written[-1]
     assert paragraphs(summary)[0] == "上海市科普教育展示技术中心（上海市国际科技交流中心）2026年度项目绩效目标汇总表"
+
+
+def test_building_one_project_file_leaves_the_summary_alone(run_cli, tmp_path):
+    folder = copy_specs("2026", tmp_path)
+    out = tmp_path / "out"
+    assert run_cli("build", folder, "-o", out).exit_code == 0
+    summary = next(out.glob("*汇总表.docx"))
+    before = summary.read_bytes()
+    result = run_cli("build", folder / "02_国际科技人文交流与合作.yaml", "-o", out)
+    assert result.exit_code == 0
+    assert "汇总表" not in result.stdout
+    assert summary.read_bytes() == before
