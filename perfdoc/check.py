@@ -85,11 +85,10 @@ def indicator_values_filled(project: Project) -> Iterable[Problem]:
     spec = project.kind.indicator_field
     if spec is None:
         return
+    checked = [column for column in spec.columns if column.warn_empty]
     for index, row in enumerate(project.values.get(spec.key) or ()):
-        if is_bare_row(spec, row):
-            continue  # see bare_indicator_rows
-        for column in spec.columns:
-            if column.warn_empty and _is_blank(row.get(column.key)):
+        for column in checked:
+            if _is_blank(row.get(column.key)) and not is_bare_row(spec, row):  # see bare_indicator_rows
                 yield problem(project, f"{spec.key}.{index}.{column.key}", "warning", "empty-value",
                               f"指标“{row_name(row, index)}”的"
                               f"“{column.label}”为空，表中将留白")

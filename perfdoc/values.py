@@ -75,6 +75,7 @@ def parse_value(text: str, *, bare: bool = False) -> Quantity | None:
     return Quantity(OPERATORS[match["op"]], Decimal(match["low"]), high, unit, text)
 
 
+@functools.lru_cache(maxsize=4096)
 def spelling_problem(quantity: Quantity) -> str | None:
     """How a quantitative value departs from the system's spelling, as a severity.
 
