@@ -306,7 +306,7 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
             if isinstance(node, Mapping) else ""
         reader.report(node, "type", f"“{spec.label}”应为列表，每行一个指标{hint}，实际是{_describe(node)}")
         return None
-    rows = []
+    rows, keys = [], [c.key for c in spec.columns]
     for index, item in enumerate(node.items):
         row_path = f"{dotted}.{index}"
         reader.lines[row_path] = (item.line, item.col)
@@ -314,7 +314,7 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
             reader.report(item, "type", f"“{spec.label}”第 {index + 1} 行应为“一级指标: …”等若干项，实际是{_describe(item)}")
             continue
         row = {}
-        found = reader.mapping(item, f"{spec.label}第 {index + 1} 行", [c.key for c in spec.columns])
+        found = reader.mapping(item, f"{spec.label}第 {index + 1} 行", keys)
         for column in spec.columns:
             key_node, value_node = found.get(column.key, (None, None))
             if value_node is not None:
