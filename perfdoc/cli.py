@@ -91,7 +91,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
                       jobs=jobs or os.cpu_count() or 1, force=force, progress=progress)
     finally:
         progress.finish()
-    _report(result.specs.problems, "text", err=True)
+    _report(result.specs.problems, "text", err=True, notes=False)  # a build shows what needs fixing
     for path, why in result.skipped:
         click.echo(f"{path}: 未生成：{why}", err=True)
     for path in result.removed:
@@ -261,15 +261,20 @@ def _run(ctx, fn, *args, **kwargs):
         sys.exit(1)
 
 
-def _report(problems, output_format: str, err: bool) -> None:
+def _report(problems, output_format: str, err: bool, notes: bool = True) -> None:
+    """Print problems and the summary line; without `notes`, infos are only counted."""
     from .problems import summarize
     if output_format == "json":
         click.echo(json.dumps({"problems": [p.as_dict() for p in problems], "summary": summarize(problems)},
                               ensure_ascii=False, indent=2))
         return
     for problem in problems:
-        click.echo(problem.format(), err=err)
-    click.echo(summarize(problems), err=err)
+        if notes or problem.severity != "info":
+            click.echo(problem.format(), err=err)
+    summary = summarize(problems)
+    if not notes and any(p.severity == "info" for p in problems):
+        summary += "（提示未列出，用 perfdoc validate 查看）"
+    click.echo(summary, err=err)
 
 
 def _exit_code(problems, strict: bool) -> int:

@@ -78,6 +78,8 @@ def test_warnings_do_not_block_the_build(run_cli, tmp_path):
     result = run_cli("build", folder, "-o", tmp_path / "out")
     assert result.exit_code == 0
     assert "warning[empty-value]" in result.stderr
+    assert "info[" not in result.stderr  # notes are counted, not listed: validate lists them
+    assert "23 条提示（提示未列出，用 perfdoc validate 查看）" in result.stderr
     assert (tmp_path / "out" / "技术转移协同创新发展建设.docx").is_file()
 
 
