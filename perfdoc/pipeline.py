@@ -73,10 +73,15 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     specs = Specs(folder)
 
     # 1.–3. The unit file, the form kinds it may restyle, and the unit read against them.
-    specs.unit, _ = read_unit(find_unit_file(folder), templates, specs)
+    unit_path = find_unit_file(folder)
+    specs.unit, _ = read_unit(unit_path, templates, specs)
 
     # 4. Each project file, in file-name order: that order is the 汇总表's.
-    for path in [only] if only else project_files(folder):
+    paths = [only] if only else project_files(folder)
+    if not paths:
+        specs.problems.append(Problem(unit_path, 1, 1, "warning", "no-projects",
+                                      f"{folder} 中除单位文件外没有项目文件（*.yaml），不会生成任何表格"))
+    for path in paths:
         node = _load(path, specs)
         if node is False or specs.unit is None:
             continue

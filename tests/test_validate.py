@@ -18,7 +18,7 @@ def unit_folder(tmp_path: Path, unit_text: str | None = None, projects: dict[str
     (folder / "单位.yaml").write_text(unit_text if unit_text is not None else
                                      (INVALID / "_单位.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     ok = (INVALID / "ok.yaml").read_text(encoding="utf-8")
-    for name, text in (projects or {"01_ok.yaml": ok}).items():
+    for name, text in (projects if projects is not None else {"01_ok.yaml": ok}).items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
 
@@ -130,3 +130,11 @@ def test_a_year_that_differs_from_its_folder_is_flagged(run_cli, tmp_path, monke
     assert lines(result)[0] == "2024/单位.yaml:2:5: warning[year-folder]: “年度”为 2025，但所在文件夹是 2024：是否忘了改年度？"
     assert result.exit_code == 0
     assert "year-folder" not in run_cli("validate", SPECS / "2025").stdout
+
+
+def test_a_folder_with_no_project_files_is_flagged(run_cli, tmp_path, monkeypatch):
+    folder = unit_folder(tmp_path, projects={})
+    monkeypatch.chdir(folder)
+    result = run_cli("validate", ".")
+    assert lines(result)[0] == "单位.yaml:1:1: warning[no-projects]: . 中除单位文件外没有项目文件（*.yaml），不会生成任何表格"
+    assert result.exit_code == 0
