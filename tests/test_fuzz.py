@@ -17,10 +17,11 @@ from conftest import SPECS, squash
 from perfdoc.pipeline import build, read_specs
 
 UNIT = (SPECS / "2025" / "单位.yaml").read_text(encoding="utf-8")
-EXAMPLES = sorted((SPECS / "2025").glob("0*.yaml")) + sorted((SPECS / "2026").glob("0*.yaml"))
+# every example of every kind (申报表, 自评表, 2020 目标表), mutated beside its own unit file
+EXAMPLES = sorted(p for p in SPECS.glob("*/*.yaml") if p.name != "单位.yaml")
 # PERFDOC_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fuzz.py for a longer hunt.
-FUZZ = settings(max_examples=int(os.environ.get("PERFDOC_FUZZ_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                          HealthCheck.too_slow])
+FUZZ = settings(max_examples=int(os.environ.get("PERFDOC_FUZZ_EXAMPLES", 60)), deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 # Text an author (or a bad paste) might produce: CJK, XML specials, Jinja, quotes, controls.
 awkward_text = st.text(
@@ -47,11 +48,11 @@ project = st.fixed_dictionaries({
 }, optional={"项目总目标": awkward_text, "未知键": awkward_text})
 
 
-def write_unit(folder: Path, specs: dict[str, str | bytes]) -> Path:
+def write_unit(folder: Path, specs: dict[str, str | bytes], unit: str = UNIT) -> Path:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    (folder / "单位.yaml").write_text(UNIT, encoding="utf-8")
+    (folder / "单位.yaml").write_text(unit, encoding="utf-8")
     for name, text in specs.items():
         path = folder / name
         path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
@@ -116,7 +117,8 @@ mutation = st.tuples(st.sampled_from(["drop", "duplicate", "insert", "swap", "in
 @FUZZ
 @given(spec=st.sampled_from(EXAMPLES), ops=st.lists(mutation, min_size=1, max_size=6))
 def test_mutated_fixture_specs_never_crash(tmp_path, spec, ops):
-    folder = write_unit(tmp_path / "mut", {spec.name: mutate(spec.read_text(encoding="utf-8"), ops)})
+    folder = write_unit(tmp_path / "mut", {spec.name: mutate(spec.read_text(encoding="utf-8"), ops)},
+                        unit=(spec.parent / "单位.yaml").read_text(encoding="utf-8"))
     specs = read_specs(folder)
     for problem in specs.problems:
         assert problem.line >= 1 and problem.message
