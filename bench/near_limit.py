@@ -21,7 +21,7 @@ import yaml
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from perfdoc.package import deflate, zip_bytes  # noqa: E402  (the checkout's perfdoc)
+from perfdoc.output.package import deflate, zip_bytes  # noqa: E402  (the checkout's perfdoc)
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "申报表.docx"

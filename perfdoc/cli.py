@@ -64,7 +64,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.pass_context
 def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> None:
     """检查一个单位的规格文件夹（或其中一个项目文件）。"""
-    from .pipeline import read_specs
+    from .make.pipeline import read_specs
     specs = _run(ctx, read_specs, target, templates=list(templates))
     _report(specs.problems, output_format, err=False)
     sys.exit(_exit_code(specs.problems, strict))
@@ -84,7 +84,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
     """
-    from .pipeline import build as run_build
+    from .make.pipeline import build as run_build
     progress = ProgressBar(click.get_text_stream("stderr"))
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
@@ -110,7 +110,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
 @click.option("--force", is_flag=True, help="全部重新转换，即使 PDF 比文档新。")
 def pdf(folder: Path, timeout: float, force: bool) -> None:
     """把文件夹中的 Word 文档转成 PDF：LibreOffice 只启动一次，转换全部文档。"""
-    from .pdf import PdfError, convert, outdated
+    from .output.pdf import PdfError, convert, outdated
     documents = sorted(folder.glob("*.docx")) if force else outdated(folder)
     try:
         pdfs = convert(documents, timeout=timeout)
@@ -149,7 +149,7 @@ class ProgressBar:
 @click.pass_context
 def forms(ctx, templates) -> None:
     """列出可用的表式：名称、年度、字段与模板。"""
-    from .kinds import load_kinds
+    from .input.kinds import load_kinds
     kinds = _run(ctx, load_kinds, list(templates))
     for kind in kinds.values():
         click.echo("\n".join(_kind_lines(kind, kinds)) + "\n")
@@ -166,7 +166,7 @@ def templates_group() -> None:
 @click.pass_context
 def export(ctx, folder: Path, force: bool) -> None:
     """把内置模板（.docx）、表式定义（.yaml）和说明 TEMPLATES.md 写到 FOLDER。"""
-    from .kinds import export_templates
+    from .input.kinds import export_templates
     for path in _run(ctx, export_templates, folder, overwrite=force):
         click.echo(f"已导出 {path}")
     click.echo(f"在 Word 或 WPS 中修改这些 .docx（先读 {folder / 'TEMPLATES.md'}），然后用 "
@@ -176,7 +176,7 @@ def export(ctx, folder: Path, force: bool) -> None:
 
 def _kind_lines(kind, kinds) -> list[str]:
     """A kind as `perfdoc forms` shows it: name and title, years, template, then its fields."""
-    from .kinds import builtin_dir, default_kind, year_span
+    from .input.kinds import builtin_dir, default_kind, year_span
     defaults = [year for year in kind.years if default_kind(kinds, year) is kind]
     origin = "内置" if kind.template.parent == builtin_dir() else "自定义"
     lines = [f"{kind.name}：{kind.title}"]
@@ -228,7 +228,7 @@ def selfeval() -> None:
 @click.pass_context
 def selfeval_init(ctx, source: Path, output: Path | None, force: bool, templates) -> None:
     """由一年的申报表规格生成该年自评表的规格：指标及其年度指标值照录，分值按标准权重拟定，实际完成情况留待填写。"""
-    from .scaffold import scaffold_selfeval
+    from .workflow.scaffold import scaffold_selfeval
     result = _run(ctx, scaffold_selfeval, source, output=output, force=force, templates=list(templates))
     if result.specs.has_errors:
         _report(result.problems, "text", err=True)
@@ -245,8 +245,8 @@ def selfeval_init(ctx, source: Path, output: Path | None, force: bool, templates
 
 def _run(ctx, fn, *args, **kwargs):
     """Run a pipeline step, turning a usage or template mistake into a message, not a traceback."""
-    from .kinds import KindError, TemplateError
-    from .pipeline import UsageError
+    from .input.kinds import KindError, TemplateError
+    from .input.folder import UsageError
     try:
         return fn(*args, **kwargs)
     except (UsageError, KindError, TemplateError) as exc:
@@ -263,7 +263,7 @@ def _run(ctx, fn, *args, **kwargs):
 
 def _report(problems, output_format: str, err: bool, notes: bool = True) -> None:
     """Print problems and the summary line; without `notes`, infos are only counted."""
-    from .problems import summarize
+    from .input.problems import summarize
     if output_format == "json":
         click.echo(json.dumps({"problems": [p.as_dict() for p in problems], "summary": summarize(problems)},
                               ensure_ascii=False, indent=2))
@@ -299,8 +299,8 @@ def schema(ctx, kind: str | None, output: Path | None, templates) -> None:
     perfdoc schema -o schema       把全部表式和单位文件的 schema 写入 schema/
     规格文件第一行写 # yaml-language-server: $schema=../../schema/申报表.schema.json
     """
-    from .kinds import load_kinds
-    from .schema import kind_schema, unit_schema
+    from .input.kinds import load_kinds
+    from .workflow.schema import kind_schema, unit_schema
     kinds = _run(ctx, load_kinds, list(templates))
     if output is None:
         name = kind or "申报表"
@@ -308,7 +308,7 @@ def schema(ctx, kind: str | None, output: Path | None, templates) -> None:
             raise click.BadParameter(f"没有名为“{name}”的表式（可用：{'、'.join(kinds)}）", param_hint="KIND")
         click.echo(json.dumps(kind_schema(kinds[name]), ensure_ascii=False, indent=2))
         return
-    from .pipeline import write_atomic
+    from .output.files import write_atomic
     documents = {f"{name}.schema.json": kind_schema(k) for name, k in kinds.items()}
     documents["单位.schema.json"] = unit_schema(kinds)
     for file_name, document in documents.items():
@@ -328,7 +328,8 @@ def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
     默认只显示差异；--write 才改写文件。只改动这些值本身，注释、键的顺序和其他内容原样保留。
     """
     import difflib
-    from .pipeline import normalize, write_atomic
+    from .output.files import write_atomic
+    from .workflow.normalize import normalize
     results, problems = _run(ctx, normalize, target, templates=list(templates))
     for problem in problems:
         click.echo(problem.format(), err=True)

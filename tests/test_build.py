@@ -106,7 +106,7 @@ def test_missing_unit_file_is_a_usage_error(run_cli, tmp_path):
 
 
 def test_two_renders_are_byte_identical(tmp_path):
-    from perfdoc.pipeline import build
+    from perfdoc.make.pipeline import build
     a = build(SPECS / "2026", output=tmp_path / "a")
     b = build(SPECS / "2026", output=tmp_path / "b")
     for x, y in zip(a.written, b.written):
@@ -114,7 +114,7 @@ def test_two_renders_are_byte_identical(tmp_path):
 
 
 def test_summary_title_paragraph_comes_first(tmp_path):
-    from perfdoc.pipeline import build
+    from perfdoc.make.pipeline import build
     result = build(SPECS / "2026", output=tmp_path)
     summary = result.written[-1]
     assert paragraphs(summary)[0] == "上海市科普教育展示技术中心（上海市国际科技交流中心）2026年度项目绩效目标汇总表"

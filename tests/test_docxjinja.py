@@ -7,7 +7,7 @@ import zipfile
 import docx
 import pytest
 
-from perfdoc.docxjinja import DocxTemplate, TemplateError
+from perfdoc.output.docxjinja import DocxTemplate, TemplateError
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
@@ -47,7 +47,7 @@ def test_nested_vertical_merges(tmp_path):
             + row("{%tr for r in rows %}", "", "")
             + row("{%vm r.m.a %}{{ r.a }}", "{%vm r.m.b %}{{ r.b }}", "{{ r.c }}")
             + row("{%tr endfor %}", "", "") + "</w:tbl>")
-    from perfdoc.render import vertical_merges
+    from perfdoc.output.render import vertical_merges
     rows = [dict(a="产出", b="数量", c="1"), dict(a="产出", b="数量", c="2"),
             dict(a="产出", b="质量", c="3"), dict(a="效益", b="质量", c="4")]
     for r, m in zip(rows, vertical_merges(rows, ["a", "b"])):
@@ -63,7 +63,7 @@ def test_nested_vertical_merges(tmp_path):
 
 
 def test_vertical_merges_ignore_empty_cells():
-    from perfdoc.render import vertical_merges
+    from perfdoc.output.render import vertical_merges
     rows = [dict(a="投入与管理", b=""), dict(a="投入与管理", b="")]
     assert vertical_merges(rows, ["a", "b"]) == [{"a": "restart", "b": None}, {"a": "continue", "b": None}]
 

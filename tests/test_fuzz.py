@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import SPECS, squash
-from perfdoc.pipeline import build, read_specs
+from perfdoc.make.pipeline import build, read_specs
 
 UNIT = (SPECS / "2025" / "单位.yaml").read_text(encoding="utf-8")
 # every example of every kind (申报表, 自评表, 2020 目标表), mutated beside its own unit file

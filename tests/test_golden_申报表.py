@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import fixture, paragraphs, squash, table_rows, tables
-from perfdoc.pipeline import build, safe_file_name
+from perfdoc.make.pipeline import build
+from perfdoc.output.files import safe_file_name
 
 CASES = [("000", "2025"), ("003", "2026")]
 SCALARS = ("项目名称", "项目性质", "项目类别", "主管部门", "实施单位", "计划开始日期", "计划完成日期", "项目总目标", "年度总体目标")

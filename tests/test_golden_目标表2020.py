@@ -10,7 +10,8 @@ import subprocess
 import pytest
 
 from conftest import SPECS, fixture, paragraphs, squash, tables
-from perfdoc.pipeline import build, safe_file_name
+from perfdoc.make.pipeline import build
+from perfdoc.output.files import safe_file_name
 
 DATA = fixture("002")
 UNIT = DATA["projects"][0]["申报单位名称"]

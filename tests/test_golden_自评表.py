@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from conftest import SPECS, fixture, paragraphs, squash, tables
-from perfdoc.figures import Figures
-from perfdoc.pipeline import build, read_specs, safe_file_name
+from perfdoc.rules.figures import Figures
+from perfdoc.make.pipeline import build, read_specs
+from perfdoc.output.files import safe_file_name
 
 AMOUNT_COLUMNS = ("年初预算数", "全年预算数", "全年执行数")
 INDICATOR_COLUMNS = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施")

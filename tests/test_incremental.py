@@ -1,5 +1,5 @@
 """Building again rewrites only what changed, never leaves a stale document, and still reports
-every problem: the manifest in the output folder (perfdoc/incremental.py)."""
+every problem: the manifest in the output folder (perfdoc/make/incremental.py)."""
 from __future__ import annotations
 
 import shutil
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SPECS, copy_specs
-from perfdoc import incremental
-from perfdoc.incremental import MANIFEST_NAME
+from perfdoc.make import incremental
+from perfdoc.make.incremental import MANIFEST_NAME
 
 SUMMARY = "上海科学技术交流中心2025年度项目绩效目标汇总表.docx"
 PROJECT = "02_信息化运维项目.yaml"
@@ -98,6 +98,22 @@ def test_another_perfdoc_rewrites_everything(run_cli, built, monkeypatch):
     monkeypatch.setattr(incremental, "__version__", "99.0")
     run_cli("build", folder, "-o", out)
     assert len(rewritten(before, out)) == 9
+
+
+def test_a_changed_rule_in_a_sub_package_changes_the_code_digest(tmp_path):
+    """The digest reads the whole package, sub-packages included: a rule edited in rules/ (or
+    a renderer in output/) must invalidate every document, not only a change at the top."""
+    copy = tmp_path / "perfdoc"
+    shutil.copytree(incremental.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = incremental.code_digest(copy)
+    assert before == incremental.code_digest(incremental.PACKAGE)
+    for stage_file in ("rules/form_rules.py", "output/render.py", "input/values.py"):
+        path = copy / stage_file
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# a changed rule\n")
+        assert incremental.code_digest(copy) != before, stage_file
+        path.write_bytes(original)
+    assert incremental.code_digest(copy) == before
 
 
 def test_force_rewrites_everything(run_cli, built):

@@ -24,7 +24,7 @@ def to_pdf(docx, outdir, profile):
 
 @pytest.mark.parametrize("name,year", [("000", "2025"), ("003", "2026")])
 def test_libreoffice_prints_the_summary_with_every_project_in_order(name, year, tmp_path):
-    from perfdoc.pipeline import build
+    from perfdoc.make.pipeline import build
     result = build(SPECS / year, output=tmp_path / "out")
     summary = result.written[-1]
     pdf = to_pdf(summary, tmp_path / "pdf", tmp_path / "profile")
@@ -45,7 +45,7 @@ def test_libreoffice_prints_the_summary_with_every_project_in_order(name, year, 
 
 
 def test_libreoffice_prints_the_自评表_with_every_project_and_its_figures(tmp_path):
-    from perfdoc.pipeline import build
+    from perfdoc.make.pipeline import build
     result = build(SPECS / "2022", output=tmp_path / "out")
     combined = result.written[-1]
     pdf = to_pdf(combined, tmp_path / "pdf", tmp_path / "profile")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from perfdoc.package import COMPRESS_LEVEL, deflate, zip_bytes
+from perfdoc.output.package import COMPRESS_LEVEL, deflate, zip_bytes
 
 PARTS = [("[Content_Types].xml", b"<Types/>" * 50), ("word/document.xml", "<w:t>汇总表 &amp;</w:t>".encode() * 500),
          ("word/styles.xml", b"")]

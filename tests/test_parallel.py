@@ -26,7 +26,7 @@ def test_parallel_build_is_byte_identical_to_serial(run_cli, tmp_path):
 
 
 def test_spawned_workers_as_on_windows_write_the_same_bytes(run_cli, tmp_path, monkeypatch):
-    from perfdoc import parallel
+    from perfdoc.make import parallel
     folder = copy_specs("2025", tmp_path)
     assert run_cli("build", folder, "-o", tmp_path / "serial").exit_code == 0
     monkeypatch.setattr(parallel, "START_METHOD", "spawn")  # the documents are sent, not inherited
@@ -42,7 +42,7 @@ def test_jobs_zero_means_one_per_core(run_cli, tmp_path):
 
 
 def test_the_summary_goes_out_first_and_alone():
-    from perfdoc.parallel import batches
+    from perfdoc.make.parallel import batches
     weights = {"summary": 100, **{f"form{i}": 1 for i in range(100)}}
     planned = batches(list(weights), 2, weights.get)
     assert planned[0] == ["summary"]

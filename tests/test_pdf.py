@@ -30,7 +30,7 @@ def test_pdf_converts_every_document_once(run_cli, tmp_path):
 
 
 def test_a_hung_libreoffice_is_killed_at_the_timeout(tmp_path):
-    from perfdoc.pdf import PdfError, convert
+    from perfdoc.output.pdf import PdfError, convert
     hung = tmp_path / "soffice"
     hung.write_text("#!/bin/sh\nsleep 60 &\nwait\n", encoding="utf-8")
     hung.chmod(hung.stat().st_mode | stat.S_IEXEC)

@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 
 from conftest import REPO, SPECS
-from perfdoc.kinds import load_kinds
-from perfdoc.load import Mapping, Scalar, load_file
-from perfdoc.schema import kind_schema, unit_schema
+from perfdoc.input.kinds import load_kinds
+from perfdoc.input.load import Mapping, Scalar, load_file
+from perfdoc.workflow.schema import kind_schema, unit_schema
 
 SCHEMA_DIR = REPO / "schema"
 

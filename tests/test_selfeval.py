@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 from conftest import SPECS, copy_specs, table_rows
-from perfdoc.figures import Rounding
-from perfdoc.pipeline import read_specs
-from perfdoc.scoring import split_points, suggest_score
+from perfdoc.rules.figures import Rounding
+from perfdoc.make.pipeline import read_specs
+from perfdoc.rules.scoring import split_points, suggest_score
 
 INVALID = Path(__file__).resolve().parent / "invalid" / "自评表"
 HALF_UP = Rounding()
@@ -196,7 +196,7 @@ odd_values = st.one_of(
 @given(st.data())
 def test_odd_figures_are_reported_or_printed_never_a_traceback(tmp_path_factory, data):
     import re
-    from perfdoc.render import Renderer
+    from perfdoc.output.render import Renderer
     folder = tmp_path_factory.mktemp("fuzz")
     shutil.copy(INVALID / "_单位.yaml", folder / "单位.yaml")
     lines = (INVALID / "valid.yaml").read_text(encoding="utf-8").splitlines()

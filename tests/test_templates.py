@@ -13,7 +13,7 @@ from jinja2 import nodes
 from lxml import etree
 
 from conftest import REPO, SPECS, copy_specs, paragraphs, table_rows
-from perfdoc.kinds import builtin_dir, load_kinds
+from perfdoc.input.kinds import builtin_dir, load_kinds
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -194,7 +194,7 @@ class Missing(Exception):
 
 def template_sources(path: Path) -> list[str]:
     """The Jinja source perfdoc compiles from each templated part of a .docx."""
-    from perfdoc.docxjinja import _TEMPLATED_PART, DocxTemplate
+    from perfdoc.output.docxjinja import _TEMPLATED_PART, DocxTemplate
     template = DocxTemplate(path)
     with zipfile.ZipFile(path) as package:
         return [template.compile_xml(package.read(n)) for n in package.namelist() if _TEMPLATED_PART.match(n)]
@@ -249,7 +249,7 @@ def walk(node, scope, used: set, missing: list) -> None:
 
 def kinds_with_examples():
     """Each built-in kind with an example under specs/ written in it."""
-    from perfdoc.pipeline import read_specs
+    from perfdoc.make.pipeline import read_specs
     found = {}
     for folder in sorted(p for p in SPECS.iterdir() if p.is_dir()):
         specs = read_specs(folder)
@@ -260,7 +260,7 @@ def kinds_with_examples():
 
 @pytest.mark.parametrize("kind_name", sorted(load_kinds()))
 def test_every_name_a_template_uses_is_in_its_data_and_documented(kind_name):
-    from perfdoc.render import document_data
+    from perfdoc.output.render import document_data
     examples = kinds_with_examples()
     assert kind_name in examples, f"no example under specs/ uses the kind {kind_name}"
     specs = examples[kind_name]

@@ -47,7 +47,7 @@ def test_unit_file_mistakes(run_cli, tmp_path, monkeypatch, unit_text, expected)
 
 
 def test_unit_defaults_fill_projects_and_projects_override_them(tmp_path):
-    from perfdoc.pipeline import read_specs
+    from perfdoc.make.pipeline import read_specs
     ok = (INVALID / "ok.yaml").read_text(encoding="utf-8")
     other = ok.replace("项目名称: 信息化运维项目", "项目名称: 另一项目\n主管部门: 上海市科学技术协会")
     specs = read_specs(unit_folder(tmp_path, projects={"1.yaml": ok, "2.yaml": other}))
@@ -93,7 +93,7 @@ def test_usage_errors_exit_2(run_cli, tmp_path):
 
 
 def test_published_examples_have_no_errors_only_named_defects():
-    from perfdoc.pipeline import read_specs
+    from perfdoc.make.pipeline import read_specs
     for year in ("2025", "2026"):
         specs = read_specs(SPECS / year)
         assert not specs.has_errors

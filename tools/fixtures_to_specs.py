@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from perfdoc.specwriter import mapping, unit_file  # noqa: E402
+from perfdoc.input.specwriter import mapping, unit_file  # noqa: E402
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/{kind}.schema.json\n"
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__
-from .kinds import builtin_dir
-from .problems import Problem
+from .. import __version__
+from ..input.kinds import builtin_dir
+from ..input.problems import Problem
 
 MANIFEST_NAME = ".perfdoc-manifest.json"
 FORMAT = 1
@@ -47,14 +47,16 @@ def _file_digest(path: Path) -> str:
         return "unreadable"  # validation will say why; the digest only has to differ from a good one
 
 
-def code_digest() -> str:
-    """perfdoc's version and its own source — a changed rule or renderer invalidates every
-    output — and the Python and PyYAML that read the specs. (Jinja is not imported just for its
-    version: a build that renders nothing must not pay for it.)"""
-    package = Path(__file__).resolve().parent
-    files = sorted(package.glob("*.py"))
+PACKAGE = Path(__file__).resolve().parent.parent  # perfdoc/, with every stage's sub-package
+
+
+def code_digest(package: Path = PACKAGE) -> str:
+    """perfdoc's version and its own source, every stage's sub-package included — a changed rule
+    or renderer invalidates every output — and the Python and PyYAML that read the specs. (Jinja
+    is not imported just for its version: a build that renders nothing must not pay for it.)"""
+    files = sorted(package.rglob("*.py"))
     return _digest(__version__, sys.version, yaml.__version__,
-                   *(p.name for p in files), *(p.read_bytes() for p in files))
+                   *(p.relative_to(package).as_posix() for p in files), *(p.read_bytes() for p in files))
 
 
 def kinds_digest(templates: list[Path]) -> str:

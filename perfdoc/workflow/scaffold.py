@@ -15,14 +15,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import kinds as kinds_module
-from .figures import set_path
-from .kinds import FieldSpec, FormKind
-from .model import Project
-from .pipeline import Specs, UsageError, read_specs, write_atomic
-from .problems import Problem
-from .scoring import POINTS, Scoring, split_points
-from .specwriter import mapping, unit_file
+from ..make.pipeline import Specs, read_specs
+from ..output.files import write_atomic
+from ..rules.figures import set_path
+from ..rules.scoring import POINTS, Scoring, split_points
+from ..input import kinds as kinds_module
+from ..input.folder import UsageError
+from ..input.kinds import FieldSpec, FormKind
+from ..input.model import Project
+from ..input.problems import Problem
+from ..input.specwriter import mapping, unit_file
 
 
 @dataclass

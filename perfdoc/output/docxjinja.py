@@ -26,7 +26,7 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup, escape
 
-from .kinds import TemplateError
+from ..input.kinds import TemplateError
 from .package import PackageTooLarge, Part, deflate, zip_bytes
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -67,11 +67,11 @@ def write_in_processes(documents: list, *, jobs: int, done: Callable[[int], None
 
 def _start_worker() -> None:
     global _renderer
-    from .render import Renderer
+    from ..output.render import Renderer
     _renderer = Renderer()
 
 
 def _write(numbers: list[int], sent: list | None) -> None:
-    from .pipeline import write_document
+    from .documents import write_document
     for document in sent if sent is not None else [_documents[n] for n in numbers]:
         write_document(document, _renderer)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 from typing import Any, Callable, Iterable
 
-from .kinds import KindError
-from .model import Project
-from .problems import Problem
+from ..input.kinds import KindError
+from ..input.model import Project
+from ..input.problems import Problem
 
 # The rounding rules a kind may name, with the words a message uses for each (the figures are
 # never negative, so "up" is 进一 and "down" is 去尾).
@@ -171,7 +171,7 @@ def plain(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-# -- checks (registered in check.py) ----------------------------------------------------------
+# -- checks (registered in check.py, after the scoring rules) --------------------------------
 def written_figures_agree(project: Project) -> Iterable[Problem]:
     """A figure the author wrote equals the computed one (at the kind's rounding)."""
     figures = Figures(project)

@@ -8,21 +8,20 @@ Read this module first; every step is a named call into the module that does it.
 """
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import check, incremental, kinds as kinds_module
-from .load import LoadError, load_file
-from .model import Project, Unit
-from .parse import parse_project, parse_unit, unit_templates
-from .problems import Problem, sort_problems
-
-UNIT_FILE_NAMES = ("单位.yaml", "单位.yml")
-SPEC_SUFFIXES = (".yaml", ".yml")
-
+from ..output.files import safe_file_name, write_atomic
+from ..rules.check import check_unit
+from ..input import kinds as kinds_module
+from ..input.folder import find_unit_file, project_files
+from ..input.load import LoadError, load_file
+from ..input.model import Project, Unit
+from ..input.parse import parse_project, parse_unit, unit_templates
+from ..input.problems import Problem, sort_problems
+from . import incremental
+from .documents import Document, unique_file_names, write_document
 
 @dataclass
 class Specs:
@@ -49,21 +48,7 @@ class BuildResult:
     removed: list[Path] = field(default_factory=list)     # the last build's, outdated now
 
 
-@dataclass(frozen=True)
-class Document:
-    """One .docx a build writes: a project's form, or the 汇总表 of all the unit's projects."""
-    path: Path
-    unit: Unit
-    projects: list[Project]
-    summary: bool
-    key: str = ""  # the digest of what it is built from (incremental.Inputs.document_key)
-
-
 Progress = Callable[[int, int], None]  # (documents written so far, documents to write)
-
-
-class UsageError(Exception):
-    """The command was pointed at something that is not a spec folder."""
 
 
 def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
@@ -92,7 +77,7 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
 
     # 5. The form's rules, on each project and across the unit.
     if specs.unit is not None:
-        specs.problems += check.check_unit(specs.unit, specs.projects)
+        specs.problems += check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
     return specs
 
@@ -205,16 +190,11 @@ def write_documents(documents: list[Document], *, jobs: int = 1, progress: Progr
         from .parallel import write_in_processes
         write_in_processes(documents, jobs=jobs, done=advance)
         return
-    from .render import Renderer  # Jinja and lxml are needed only when rendering
+    from ..output.render import Renderer  # Jinja and lxml are needed only when rendering
     renderer = Renderer()
     for document in documents:
         write_document(document, renderer)
         advance(1)
-
-
-def write_document(document: Document, renderer) -> None:
-    """Render one document and write it (in this process or a -j worker)."""
-    write_atomic(document.path, renderer.render(document.unit, document.projects, summary=document.summary))
 
 
 def _replay(manifest: incremental.Manifest, folder: Path, out: Path) -> BuildResult:
@@ -250,52 +230,6 @@ def _manifest(folder: Path, inputs: incremental.Inputs, result: BuildResult,
     return manifest
 
 
-@dataclass
-class Respelt:
-    """One file as `perfdoc fmt` would leave it."""
-    path: Path
-    before: str
-    after: str
-    changes: list
-
-
-def normalize(target: Path, *, templates: list[Path] = ()) -> tuple[list[Respelt], list[Problem]]:
-    """Respell the indicator values of a unit's specs canonically (for `perfdoc fmt`)."""
-    from .load import decode
-    from .normalize import normalize_text
-    target = Path(target)
-    folder, only = (target.parent, target) if target.is_file() else (target, None)
-    specs = read_specs(folder, templates=templates)
-    if specs.unit is None:
-        return [], specs.problems
-    results, problems = [], []
-    for path in [only] if only else project_files(folder):
-        if any(p.path == path and p.rule.startswith(("yaml", "file", "encoding", "duplicate-key"))
-               for p in specs.problems if p.is_error):
-            problems += [p for p in specs.problems if p.path == path and p.is_error]
-            continue
-        text, _ = decode(path, path.read_bytes())
-        after, changes = normalize_text(path, text, specs.unit.kind)
-        results.append(Respelt(path, text, after, changes))
-    return results, problems
-
-
-def find_unit_file(folder: Path) -> Path:
-    if not folder.is_dir():
-        raise UsageError(f"找不到规格文件夹：{folder}")
-    for name in UNIT_FILE_NAMES:
-        if (folder / name).is_file():
-            return folder / name
-    raise UsageError(f"{folder} 中没有单位文件 单位.yaml（写明 单位、年度 与各项目共用的 主管部门、实施单位）")
-
-
-def project_files(folder: Path) -> list[Path]:
-    """Every project spec in the folder, in natural file-name order (2_… before 10_…)."""
-    files = [p for p in folder.iterdir()
-             if p.suffix in SPEC_SUFFIXES and p.name not in UNIT_FILE_NAMES and not p.name.startswith(".")]
-    return sorted(files, key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)])
-
-
 def _load(path: Path, specs: Specs):
     """Load one file's nodes; on failure record why and return False."""
     try:
@@ -307,36 +241,3 @@ def _load(path: Path, specs: Specs):
     return node
 
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-
-
-def safe_file_name(name: str) -> str:
-    """A file name that is safe on Windows and POSIX and cannot leave the output folder."""
-    name = _UNSAFE.sub("_", name).strip().strip(".").strip()
-    return name[:120] or "未命名项目"
-
-
-def unique_file_names(unit: Unit, projects: list[Project]) -> list[str]:
-    names, seen = [], {}
-    for project in projects:
-        values = {k: v for k, v in project.values.items() if isinstance(v, str)}
-        try:
-            base = safe_file_name(unit.kind.file_name.format(**{**values, "年度": unit.year}))
-        except (KeyError, IndexError, ValueError):
-            base = safe_file_name(project.name)
-        seen[base] = seen.get(base, 0) + 1
-        names.append(f"{base}.docx" if seen[base] == 1 else f"{base}_{seen[base]}.docx")
-    return names
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write to a temporary name in the same folder, then rename: never a half-written document."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-    return path

@@ -1,63 +1,17 @@
 """The rules of the forms, applied to the model. Each rule has an id, a severity and a message
 that names the field as the form prints it; RULES.md lists them all.
 
-A rule is a function `(project) -> problems` registered with @project_rule, or
-`(unit, projects) -> problems` registered with @unit_rule. Rules read the kind's data (its sum
-rules, framework, known values), so one rule serves every form kind.
+The rules here read the kind's data (its sum rules, framework, known values), so one rule serves
+every form kind; the 自评表's arithmetic and scoring have their own modules (figures, scoring).
 """
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
-from typing import Callable, Iterable
+from typing import Iterable
 
-from .model import Project, Unit
-from .problems import Problem
-
-ProjectRule = Callable[[Project], Iterable[Problem]]
-UnitRule = Callable[[Unit, list[Project]], Iterable[Problem]]
-PROJECT_RULES: list[ProjectRule] = []
-UNIT_RULES: list[UnitRule] = []
-
-
-def project_rule(fn: ProjectRule) -> ProjectRule:
-    PROJECT_RULES.append(fn)
-    return fn
-
-
-def unit_rule(fn: UnitRule) -> UnitRule:
-    UNIT_RULES.append(fn)
-    return fn
-
-
-def check_unit(unit: Unit, projects: list[Project]) -> list[Problem]:
-    """Apply every rule to every project, then the rules that look across the unit."""
-    problems: list[Problem] = []
-    for project in projects:
-        for rule in PROJECT_RULES:
-            problems.extend(rule(project))
-    for rule in UNIT_RULES:
-        problems.extend(rule(unit, projects))
-    return problems
-
-
-def problem(project: Project, dotted: str, severity: str, rule: str, message: str) -> Problem:
-    line, col = project.where(dotted)
-    return Problem(project.path, line, col, severity, rule, message)
-
-
-def label_of(project: Project, dotted: str) -> str:
-    """The label the form prints for a dotted field path."""
-    spec = None
-    for part in dotted.split("."):
-        spec = project.kind.field(part) if spec is None else spec.child(part)
-        if spec is None:
-            return dotted.rpartition(".")[2]
-    return spec.label
-
-
-def yuan(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
+from ..input.model import Project, Unit
+from ..input.problems import Problem
+from .registry import label_of, problem, project_rule, unit_rule, yuan
 
 # -- funding -------------------------------------------------------------------------------
 @project_rule
@@ -224,7 +178,7 @@ def _level_keys(project: Project) -> tuple[str, str]:
 @project_rule
 def values_well_formed(project: Project) -> Iterable[Problem]:
     """Quantitative values follow operator + number + (unit); percentages stay within 100."""
-    from .values import parse_value, spelling_problem
+    from ..input.values import parse_value, spelling_problem
     for index, row, where, column in indicator_rows(project):
         if not column:
             return
@@ -251,7 +205,7 @@ def values_well_formed(project: Project) -> Iterable[Problem]:
 @project_rule
 def satisfaction_and_cost_values(project: Project) -> Iterable[Problem]:
     """满意度 is a floor in percent (≥90.00(%)); 成本 is a ceiling, no higher than the budget."""
-    from .values import parse_value
+    from ..input.values import parse_value
     level1, level2 = _level_keys(project)
     budget_key = project.kind.checks.get("budget")
     budget = project.get(budget_key) if budget_key else None
@@ -362,7 +316,7 @@ def fields_filled(project: Project) -> Iterable[Problem]:
 @project_rule
 def amounts_as_text(project: Project) -> Iterable[Problem]:
     """Amounts the form prints exactly as typed (2020 目标表: 3,230,000.00 beside 266,980)."""
-    from .parse import parse_amount
+    from ..input.parse import parse_amount
     for dotted, spec in _fields(project.kind.fields):
         text = str(project.get(dotted) or "").strip()
         if spec.format == "amount" and text and parse_amount(text) is None:
@@ -390,11 +344,3 @@ def _texts(project: Project):
         for key, value in row.items():
             if isinstance(value, str):
                 yield f"{where}.{key}", value.strip()
-
-
-# The 自评表's arithmetic (figures.py) and scoring (scoring.py, which registers its own rules with
-# @project_rule). Each acts only on a kind that asks for it: fields with `computed:`, or
-# options.scoring in the kind's YAML.
-from . import figures, scoring  # noqa: E402,F401  (imported last: they use this module)
-
-project_rule(figures.written_figures_agree)

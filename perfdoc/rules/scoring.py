@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
-from .check import label_of, problem, project_rule, yuan
+from .registry import label_of, problem, project_rule, yuan
 from .figures import Figure, Figures, Rounding, formula, plain
-from .kinds import KindError
-from .model import Project
-from .problems import Problem
-from .values import parse_value
+from ..input.kinds import KindError
+from ..input.model import Project
+from ..input.problems import Problem
+from ..input.values import parse_value
 
 POINTS, SCORE, TARGET, ACTUAL, REASON = "分值", "得分", "年度指标值", "实际完成值", "偏差原因分析及改进措施"
 HUNDRED = Decimal(100)

@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .kinds import FormKind
-from .load import Mapping, Scalar, Sequence, load_text
-from .values import parse_value, spelling_problem
+from ..input.kinds import FormKind
+from ..make.pipeline import read_specs
+from ..input.folder import project_files
+from ..input.load import Mapping, Scalar, Sequence, decode, load_text
+from ..input.problems import Problem
+from ..input.values import parse_value, spelling_problem
 
 # A plain YAML scalar cannot start with these; a canonical value starting with one is quoted.
 _PLAIN_UNSAFE_START = set("-?:,[]{}#&*!|>'\"%@`")
@@ -59,3 +62,31 @@ def _write_scalar(text: str, style: str) -> str:
     if style == "'" or text[:1] in _PLAIN_UNSAFE_START or ": " in text or " #" in text:
         return "'" + text.replace("'", "''") + "'"
     return text
+
+
+@dataclass
+class Respelt:
+    """One file as `perfdoc fmt` would leave it."""
+    path: Path
+    before: str
+    after: str
+    changes: list
+
+
+def normalize(target: Path, *, templates: list[Path] = ()) -> tuple[list[Respelt], list[Problem]]:
+    """Respell the indicator values of a unit's specs canonically (for `perfdoc fmt`)."""
+    target = Path(target)
+    folder, only = (target.parent, target) if target.is_file() else (target, None)
+    specs = read_specs(folder, templates=templates)
+    if specs.unit is None:
+        return [], specs.problems
+    results, problems = [], []
+    for path in [only] if only else project_files(folder):
+        if any(p.path == path and p.rule.startswith(("yaml", "file", "encoding", "duplicate-key"))
+               for p in specs.problems if p.is_error):
+            problems += [p for p in specs.problems if p.path == path and p.is_error]
+            continue
+        text, _ = decode(path, path.read_bytes())
+        after, changes = normalize_text(path, text, specs.unit.kind)
+        results.append(Respelt(path, text, after, changes))
+    return results, problems

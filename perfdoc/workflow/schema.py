@@ -7,8 +7,8 @@ faithful but looser mirror of them (it cannot know the unit file's defaults, for
 """
 from __future__ import annotations
 
-from .kinds import FieldSpec, FormKind
-from .parse import UNIT_FIELDS
+from ..input.kinds import FieldSpec, FormKind
+from ..input.parse import UNIT_FIELDS
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 # The editor reads YAML 1.2: 0.00 is a number, 1,515,000.00 and 2025-01-01 are strings.

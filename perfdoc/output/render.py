@@ -10,9 +10,9 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from .docxjinja import DocxTemplate
-from .figures import show, with_computed
-from .kinds import FieldSpec, FormKind
-from .model import Project, Unit
+from ..rules.figures import show, with_computed
+from ..input.kinds import FieldSpec, FormKind
+from ..input.model import Project, Unit
 
 
 def format_amount(value: Decimal | None) -> str:

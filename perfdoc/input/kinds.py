@@ -88,7 +88,7 @@ class FormKind:
     frameworks: tuple[Framework, ...] = ()
     source: Path | None = None
     options: dict = field(default_factory=dict, hash=False, compare=False)
-    # Which fields the form's rules look at (check.py): budget, date_range, not_below.
+    # Which fields the form's rules look at (rules/form_rules.py): budget, date_range, not_below.
     checks: dict = field(default_factory=dict, hash=False, compare=False)
 
     def field(self, key: str) -> FieldSpec | None:

@@ -1,0 +1,27 @@
+"""Files perfdoc writes: names safe on every system, and writes that are never half done."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def safe_file_name(name: str) -> str:
+    """A file name that is safe on Windows and POSIX and cannot leave the output folder."""
+    name = _UNSAFE.sub("_", name).strip().strip(".").strip()
+    return name[:120] or "未命名项目"
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write to a temporary name in the same folder, then rename: never a half-written document."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    return path

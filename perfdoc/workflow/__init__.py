@@ -1,0 +1,1 @@
+"""Commands around the build: selfeval init (scaffold), fmt (normalize), schema (schema)."""
