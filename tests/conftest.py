@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-FIXTURES = SHARED / "fixtures"
+FIXTURES = REPO / "tests" / "fixtures"  # the published forms, cell by cell (tests/fixtures/README.md)
 SPECS = REPO / "specs"
 
 

@@ -1,6 +1,6 @@
-"""Write the example specs under specs/ from the golden fixtures (../shared/fixtures).
+"""Write the example specs under specs/ from the golden fixtures (tests/fixtures/).
 
-    python tools/fixtures_to_specs.py ../shared/fixtures/000.json specs/2025
+    python tools/fixtures_to_specs.py tests/fixtures/000.json specs/2025
 
 Every value is copied as printed; amounts keep their printed digits. Run once per fixture; the
 specs are then ordinary hand-editable files.
