@@ -73,7 +73,7 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
 @main.command()
 @click.argument("target", type=SPEC_FOLDER)
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              help="输出文件夹（默认 output/<年度>）。")
+              help="输出文件夹（默认 output/ 下与规格文件夹同名的路径，如 specs/2025 → output/2025）。")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
               help="同时生成的进程数；0 表示每个 CPU 核一个。结果与单进程逐字节相同。")
 @click.option("--force", is_flag=True, help="全部重新生成，即使规格、模板和 perfdoc 都没有变化。")

@@ -114,7 +114,7 @@ class FormKind:
 def builtin_dir() -> Path:
     """The folder of the built-in kinds: templates/ beside the package in a checkout, else the
     installed data package perfdoc.templates (setup.cfg maps templates/ to it)."""
-    checkout = Path(__file__).resolve().parent.parent / "templates"
+    checkout = Path(__file__).resolve().parents[2] / "templates"  # perfdoc/input/kinds.py → the checkout
     if (checkout / "申报表.yaml").is_file():
         return checkout
     from importlib.resources import files

@@ -2,7 +2,7 @@
 
     specs/<年度>/单位.yaml + 01_….yaml …
         ─load→ nodes with lines ─parse→ Unit, Projects ─check→ problems
-        ─render→ .docx bytes ─write (temp file, rename)→ output/<年度>/
+        ─render→ .docx bytes ─write (temp file, rename)→ output/<spec folder>/
 
 Read this module first; every step is a named call into the module that does it.
 """
@@ -115,7 +115,7 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     folder = target if target.is_dir() else target.parent
     unit_path = find_unit_file(folder)
     unit, kind_folders = read_unit(unit_path, templates, Specs(folder))  # its problems: read_specs reports them
-    out = Path(output) if output else (Path("output") / str(unit.year) if unit else None)
+    out = Path(output) if output else (default_output(folder) if unit else None)
     # One project file is built alone, outside the manifest: it is not the whole unit.
     inputs = incremental.read_inputs(unit_path, project_files(folder), kind_folders) if target.is_dir() else None
     previous = incremental.Manifest.load(out, folder) if inputs and out else None
@@ -144,6 +144,21 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
         result.removed = _remove_outdated(previous, documents, out)
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
     return result
+
+
+def default_output(folder: Path) -> Path:
+    """Where a spec folder is built unless told: output/ in the current folder, mirroring the spec
+    folder's path below specs/ — specs/2025 → output/2025, specs/2025-自评 → output/2025-自评,
+    specs/2025/一中 → output/2025/一中 — so two spec folders never share one by default. A folder
+    outside the current one goes to output/<its name>."""
+    folder = Path(folder).resolve()
+    try:
+        parts = folder.relative_to(Path.cwd().resolve()).parts
+    except ValueError:
+        parts = (folder.name,)
+    if len(parts) > 1 and parts[0] in ("规格", "specs"):
+        parts = parts[1:]
+    return Path("output", *parts) if parts else Path("output", folder.name or "规格")
 
 
 def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None,
