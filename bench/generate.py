@@ -7,6 +7,7 @@ machines) time the same work. The projects look like the published ones (seeds 0
 信息化运维项目, and some values with `&` or `<` that must print literally.
 
     python bench/generate.py 1000 /tmp/specs-1000
+    python bench/generate.py 1000 /tmp/specs-1000-problems --problems   # warnings in a third of the rows
 """
 from __future__ import annotations
 
@@ -101,6 +102,26 @@ def indicator_rows(rng: random.Random, budget: Decimal) -> list[dict]:
     return rows
 
 
+# Problems a unit's authors really make (RULES.md), planted with --problems for the
+# many-problems row: each is a warning or a note, so every project is still built.
+PLANTED = [
+    ("指标值", "≥ 90.00 (百分比)"),                          # value-format: spaces
+    ("指标值", "=2(场)"),                                    # value-style: not the system's 2.00
+    ("指标值", "≥120.00(%)"),                                # percent-over-100
+    ("指标值", ""),                                          # empty-value
+    ("指标值", "审价结算流程规范，结论合理审价结算流程规范，结论合理"),  # typed-twice
+    ("二级指标", "其他指标"),                                  # framework-level2
+]
+
+
+def plant_problems(rows: list[dict], rng: random.Random) -> None:
+    """Spoil about a third of the rows (not the 项目总成本 row, whose value rules check the budget)."""
+    for row in rows:
+        if row["三级指标"] != "项目总成本" and rng.random() < 0.35:
+            key, value = rng.choice(PLANTED)
+            row[key] = value
+
+
 def scalar(text: str) -> str:
     """A YAML scalar: plain where that reads back as the same text, else double-quoted."""
     plain_safe = text and text[0] not in "&*!|>'\"%@`#-?:[]{},=" and ": " not in text \
@@ -108,7 +129,7 @@ def scalar(text: str) -> str:
     return text if plain_safe else json.dumps(text, ensure_ascii=False)
 
 
-def project_yaml(rng: random.Random, number: int) -> tuple[str, str]:
+def project_yaml(rng: random.Random, number: int, spoil: random.Random | None = None) -> tuple[str, str]:
     """One project spec: (project name, YAML text)."""
     name = f"{rng.choice(SUBJECTS)}{rng.choice(OBJECTS)}项目{number:04d}"
     budget = amount(rng, 50_000, 5_000_000)
@@ -139,7 +160,10 @@ def project_yaml(rng: random.Random, number: int) -> tuple[str, str]:
     else:
         lines.append(f"年度总体目标: {scalar(goal)}")
     lines.append("绩效指标:")
-    for row in indicator_rows(rng, budget):
+    rows = indicator_rows(rng, budget)
+    if spoil:
+        plant_problems(rows, spoil)
+    for row in rows:
         first, *rest = row.items()
         lines.append(f"  - {first[0]}: {scalar(first[1])}")
         lines += [f"    {key}: {scalar(value)}" for key, value in rest]
@@ -151,15 +175,16 @@ def unit_yaml() -> str:
             f"主管部门: {DEPARTMENT}\n实施单位: {UNIT}\n")
 
 
-def generate(count: int, folder: Path, seed: int = 2025) -> list[Path]:
-    """Write 单位.yaml and `count` numbered project specs into `folder`; return the project files."""
-    rng = random.Random(seed)
+def generate(count: int, folder: Path, seed: int = 2025, problems: bool = False) -> list[Path]:
+    """Write 单位.yaml and `count` numbered project specs into `folder`; return the project files.
+    With `problems`, the same unit with warnings planted in a third of its indicator rows."""
+    rng, spoil = random.Random(seed), random.Random(seed + 1) if problems else None
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "单位.yaml").write_text(unit_yaml(), encoding="utf-8")
     width = len(str(count))
     files = []
     for number in range(1, count + 1):
-        name, text = project_yaml(rng, number)
+        name, text = project_yaml(rng, number, spoil)
         path = folder / f"{number:0{width}d}_{name}.yaml"
         path.write_text(text, encoding="utf-8")
         files.append(path)
@@ -167,4 +192,4 @@ def generate(count: int, folder: Path, seed: int = 2025) -> list[Path]:
 
 
 if __name__ == "__main__":
-    generate(int(sys.argv[1]), Path(sys.argv[2]))
+    generate(int(sys.argv[1]), Path(sys.argv[2]), problems="--problems" in sys.argv[3:])

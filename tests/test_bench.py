@@ -15,10 +15,12 @@ def test_benchmark_runs_at_n_10_and_prints_its_table(tmp_path):
     assert result.returncode == 0, result.stderr
     table = result.stdout
     for row in ("validate", "libyaml parse only", "build", "build -j 2", "rebuild, nothing changed",
-                "rebuild, one spec changed", "near-limit writer", "perfdoc --help", "perfdoc validate <one spec>",
-                "build / near-limit", "validate / libyaml parse"):
+                "rebuild, one spec changed", "near-limit writer", "tightened writer", "perfdoc --help",
+                "perfdoc validate <one spec>", "perfdoc build <one spec>",
+                "build / near-limit writer", "validate / libyaml parse"):
         assert f"\n{row} " in table, row
     assert "N = 10" in table and "machine:" in table
     assert "files rewritten by the unchanged rebuild: 0" in table
     assert "-j 2 output identical to serial: yes" in table
-    assert "perfdoc and near-limit write the same bytes: yes" in table
+    assert "perfdoc and the tightened writer write the same bytes: yes" in table
+    assert "perfdoc and near-limit write the same XML (every part): yes" in table

@@ -83,3 +83,35 @@ def test_not_a_docx(tmp_path):
     (tmp_path / "x.docx").write_text("no zip")
     with pytest.raises(TemplateError):
         DocxTemplate(tmp_path / "x.docx")
+
+
+def _pieced(template, context: dict) -> bytes:
+    """word/document.xml as a build writes it: each project's shared segments rendered once."""
+    items = [(p, template.project_pieces(p, context)) for p in context["项目列表"]]
+    return b"".join(piece.data for piece in template.body_pieces(context, items))
+
+
+LOOP_BODY = ('<w:p><w:r><w:t>{%p for 项目 in 项目列表 %}</w:t></w:r></w:p>'
+             '<w:p><w:r><w:t>{%p if not loop.first %}</w:t></w:r></w:p>'
+             '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+             '<w:p><w:r><w:t>{%p endif %}</w:t></w:r></w:p>'
+             '<w:p><w:r><w:t>{{ 年度 }} {{ 项目.名称 }}</w:t></w:r></w:p>'
+             '<w:p><w:r><w:t>{{ loop.index }}/{{ loop.length }} {{ 项目.名称 }}</w:t></w:r></w:p>'
+             '<w:p><w:r><w:t>{%p endfor %}</w:t></w:r></w:p>')
+
+
+def test_a_form_rendered_once_serves_every_document_it_is_in(tmp_path):
+    template = DocxTemplate(make_template(tmp_path, '<w:p><w:r><w:t>{{ 汇总表标题 }}</w:t></w:r></w:p>' + LOOP_BODY))
+    assert template.layout.segments[0].shared is False and template.layout.segments[1].shared  # page break, form
+    context = {"年度": 2025, "汇总表标题": "汇总", "项目列表": [{"名称": "甲&乙"}, {"名称": "丙"}, {"名称": "丁"}]}
+    whole = zipfile.ZipFile(io.BytesIO(template.render(context))).read("word/document.xml")
+    assert _pieced(template, context) == whole
+    assert "2/3 丙".encode() in whole and "甲&amp;乙".encode() in whole
+
+
+def test_a_template_that_keeps_state_is_rendered_whole(tmp_path):
+    body = '<w:p><w:r><w:t>{%p set n = 1 %}</w:t></w:r></w:p>' + LOOP_BODY
+    template = DocxTemplate(make_template(tmp_path, body))
+    assert template.layout is None
+    doc = read(template.render({"年度": 2025, "项目列表": [{"名称": "甲"}, {"名称": "乙"}]}))
+    assert [p.text for p in doc.paragraphs if p.text] == ["2025 甲", "1/2 甲", "2025 乙", "2/2 乙"]

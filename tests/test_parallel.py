@@ -16,7 +16,10 @@ def documents(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.glob("*.docx")}
 
 
-def test_parallel_build_is_byte_identical_to_serial(run_cli, tmp_path):
+def test_parallel_build_is_byte_identical_to_serial(run_cli, tmp_path, monkeypatch):
+    from perfdoc.make import parallel
+    monkeypatch.setattr(parallel, "PROJECTS_PER_PROCESS", 1)  # 40 projects would stay serial
+    monkeypatch.setattr(parallel, "processes", lambda jobs, projects: jobs)  # even on one core
     specs = tmp_path / "specs"
     generate(40, specs)
     assert run_cli("build", specs, "-o", tmp_path / "serial").exit_code == 0
@@ -30,6 +33,7 @@ def test_spawned_workers_as_on_windows_write_the_same_bytes(run_cli, tmp_path, m
     folder = copy_specs("2025", tmp_path)
     assert run_cli("build", folder, "-o", tmp_path / "serial").exit_code == 0
     monkeypatch.setattr(parallel, "START_METHOD", "spawn")  # the documents are sent, not inherited
+    monkeypatch.setattr(parallel, "processes", lambda jobs, projects: jobs)
     assert run_cli("build", folder, "-o", tmp_path / "spawned", "-j", "2").exit_code == 0
     assert documents(tmp_path / "serial") == documents(tmp_path / "spawned")
 
@@ -41,12 +45,13 @@ def test_jobs_zero_means_one_per_core(run_cli, tmp_path):
     assert documents(tmp_path / "a") == documents(tmp_path / "b")
 
 
-def test_the_summary_goes_out_first_and_alone():
-    from perfdoc.make.parallel import batches
-    weights = {"summary": 100, **{f"form{i}": 1 for i in range(100)}}
-    planned = batches(list(weights), 2, weights.get)
-    assert planned[0] == ["summary"]
-    assert [item for batch in planned[1:] for item in batch] == [f"form{i}" for i in range(100)]
+def test_processes_are_chosen_from_the_work(monkeypatch):
+    from perfdoc.make import parallel
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert parallel.processes(8, 10_000) == 2           # no more than the processors
+    assert parallel.processes(2, 100) == 1              # a small unit stays in one process
+    assert parallel.processes(2, 2 * parallel.PROJECTS_PER_PROCESS) == 2
+    assert parallel.processes(1, 10_000) == 1
 
 
 def test_no_progress_bar_when_not_at_a_terminal(run_cli, tmp_path, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..output.files import safe_file_name, write_atomic
+from ..output.files import safe_file_name
 from ..input.model import Project, Unit
 
 
@@ -18,9 +18,23 @@ class Document:
     key: str = ""  # the digest of what it is built from (incremental.Inputs.document_key)
 
 
-def write_document(document: Document, renderer) -> None:
-    """Render one document and write it (in this process or a -j worker)."""
-    write_atomic(document.path, renderer.render(document.unit, document.projects, summary=document.summary))
+def write_unit_documents(documents: list[Document], *, jobs: int = 1, done=lambda n: None) -> None:
+    """Write a unit's documents in one pass over its projects: each form rendered once serves
+    its own document and the 汇总表 (Renderer.write); in up to `jobs` processes when the work
+    pays for them (parallel.processes)."""
+    if not documents:
+        return
+    from ..output.render import Renderer  # Jinja and lxml are needed only when rendering
+    from .parallel import processes, write_in_processes
+    unit, renderer = documents[0].unit, Renderer()
+    summary = next((d for d in documents if d.summary), None)
+    forms = {d.projects[0]: d.path for d in documents if not d.summary}
+    projects = summary.projects if summary else list(forms)
+    jobs = processes(jobs, len(projects))
+    if jobs > 1 and renderer.template(unit.kind).layout is not None:
+        write_in_processes(unit, projects, forms, summary.path if summary else None, jobs=jobs, done=done)
+    else:
+        renderer.write(unit, projects, forms, summary.path if summary else None, done)
 
 
 def unique_file_names(unit: Unit, projects: list[Project]) -> list[str]:

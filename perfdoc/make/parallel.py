@@ -1,68 +1,84 @@
 """Spread a build's documents over processes (`build -j N`); the bytes are those of a serial build.
 
-Each worker compiles the template once and renders and writes whole documents; the parent only
-hands out batches. Where workers are forked (Linux) they inherit the checked specs, so a batch
-is a list of numbers, not a thousand pickled projects; elsewhere the documents are sent.
+Workers print and render the projects, in batches of consecutive ones, and write their forms;
+each sends back the deflated pieces of its projects, and the parent appends them, in order,
+to the 汇总表 as they arrive (the 汇总表 is a concatenation of forms: it costs the parent a
+write, not a second rendering). Where workers are forked (Linux) they inherit the checked specs,
+so a batch is a pair of numbers, not a thousand pickled projects; elsewhere the projects are sent.
 
-The 汇总表 holds every project, so it is as much work as all the forms together: it goes out
-first, alone, and the forms follow in small batches to whichever worker is free.
+Processes cost: starting one, and sending pieces back. `processes` picks how many pay for the
+work, and a small build stays in this process (BENCH.md says from what size -j helps).
 """
 from __future__ import annotations
 
-import multiprocessing
+import os
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Callable, TypeVar
+from pathlib import Path
+from typing import Callable
 
-Item = TypeVar("Item")
-# Several batches per worker let the one that finishes the 汇总表 first take a share of the forms.
+# Several batches per worker: one that is slowed by the rest of the machine takes fewer.
 BATCHES_PER_JOB = 8
+# Below this many projects per process a worker does not earn its start (fork, a template
+# compiled again, results pickled back): measured on 2 cores, -j 2 paid from about 400 projects.
+PROJECTS_PER_PROCESS = 200
 
 # Forked workers start at once, with perfdoc imported and the specs in memory; elsewhere the
 # platform's default (spawn: Windows, macOS) is the safe one.
 START_METHOD = "fork" if sys.platform == "linux" else None
 
-# What a worker process holds: the documents (as forked from the parent) and its renderer.
-_documents: list = []
+# What a worker process holds: the projects and their forms' paths (as forked from the parent).
+_work: tuple = ()
 _renderer = None
 
 
-def batches(items: list[Item], jobs: int, weight: Callable[[Item], int]) -> list[list[Item]]:
-    """Heavy items alone and first (the 汇总表); the rest in order, in batches of about
-    total / (jobs × BATCHES_PER_JOB)."""
-    target = max(1, sum(weight(item) for item in items) / (jobs * BATCHES_PER_JOB))
-    alone = sorted(([item] for item in items if weight(item) >= target), key=lambda b: -weight(b[0]))
-    grouped, current, load = [], [], 0
-    for item in items:
-        if weight(item) >= target:
-            continue
-        current.append(item)
-        load += weight(item)
-        if load >= target:
-            grouped.append(current)
-            current, load = [], 0
-    return alone + grouped + ([current] if current else [])
+def processes(jobs: int, projects: int) -> int:
+    """How many processes to use for `projects` when asked for `jobs`: no more than the
+    processors this process may run on, nor than the work pays for; 1 means stay serial."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(jobs, available, projects // PROJECTS_PER_PROCESS))
 
 
-def write_in_processes(documents: list, *, jobs: int, done: Callable[[int], None]) -> None:
-    """Render and write the documents in `jobs` processes; `done(n)` as each batch of n ends."""
-    global _documents
+def write_in_processes(unit, projects: list, forms: dict, summary: Path | None, *, jobs: int,
+                       done: Callable[[int], None]) -> None:
+    """Render the projects in `jobs` processes: their forms (`forms`: project → path) written
+    there, the 汇总表 (if `summary`) streamed here from their pieces."""
+    global _work
+    import multiprocessing  # imported only when processes are started: 30 ms of a small build
+    from concurrent.futures import ProcessPoolExecutor
+    from ..output.render import Renderer, project_data
+    order = projects if summary else list(forms)
     context = multiprocessing.get_context(START_METHOD)
     inherited = context.get_start_method() == "fork"
-    _documents = documents if inherited else []
+    paths = [forms.get(p) for p in order]
+    _work = (unit, order, paths, summary is not None) if inherited else ()
+    size = max(1, -(-len(order) // (jobs * BATCHES_PER_JOB)))
+    starts = range(0, len(order), size)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker) as pool:
-            futures = {}
-            for batch in batches(list(range(len(documents))), jobs, lambda i: len(documents[i].projects)):
-                sent = None if inherited else [documents[i] for i in batch]
-                futures[pool.submit(_write, batch, sent)] = len(batch)
-            for future in as_completed(futures):
-                future.result()  # a worker's exception (an unwritable folder …) is raised here
-                done(futures[future])
+            sent = [None if inherited else (unit, order[i:i + size], paths[i:i + size], summary is not None)
+                    for i in starts]
+            results = pool.map(_render, [(i, i + size) for i in starts], sent)
+            renderer = Renderer()
+            needs_data = summary is not None and renderer.needs_data(unit)
+
+            def items():
+                # map yields batches in order, each as soon as it and those before it are done
+                for start, (pieces, written) in zip(starts, results):
+                    done(written)
+                    for project, project_pieces in zip(order[start:start + size], pieces):
+                        yield project_data(project) if needs_data else None, project_pieces
+
+            if summary is None:
+                for _ in items():
+                    pass
+                return
+            renderer.write_summary(unit, projects, summary, items())
+            done(1)
     finally:
-        _documents = []
-
-
+        _work = ()
 
 
 def _start_worker() -> None:
@@ -71,7 +87,16 @@ def _start_worker() -> None:
     _renderer = Renderer()
 
 
-def _write(numbers: list[int], sent: list | None) -> None:
-    from .documents import write_document
-    for document in sent if sent is not None else [_documents[n] for n in numbers]:
-        write_document(document, _renderer)
+def _render(span: tuple[int, int], sent: tuple | None) -> tuple[list, int]:
+    """Render projects [start, end) of the work, writing their forms; their pieces, without the
+    XML itself (the parent combines CRCs), for the 汇总表."""
+    from ..output.package import Piece
+    unit, order, paths, keep = sent if sent is not None else (_work[0], _work[1][slice(*span)],
+                                                               _work[2][slice(*span)], _work[3])
+    pieces, written = [], 0
+    for project, path in zip(order, paths):
+        _, rendered = _renderer.project(unit, project, path)
+        written += path is not None
+        if keep:
+            pieces.append([Piece(p.deflated, p.crc, p.size) for p in rendered])
+    return pieces, written

@@ -21,7 +21,7 @@ from ..input.model import Project, Unit
 from ..input.parse import parse_project, parse_unit, unit_templates
 from ..input.problems import Problem, sort_problems
 from . import incremental
-from .documents import Document, unique_file_names, write_document
+from .documents import Document, unique_file_names, write_unit_documents
 
 @dataclass
 class Specs:
@@ -201,15 +201,7 @@ def write_documents(documents: list[Document], *, jobs: int = 1, progress: Progr
         if progress:
             progress(done, len(documents))
 
-    if jobs > 1 and len(documents) > 1:
-        from .parallel import write_in_processes
-        write_in_processes(documents, jobs=jobs, done=advance)
-        return
-    from ..output.render import Renderer  # Jinja and lxml are needed only when rendering
-    renderer = Renderer()
-    for document in documents:
-        write_document(document, renderer)
-        advance(1)
+    write_unit_documents(documents, jobs=jobs, done=advance)
 
 
 def _replay(manifest: incremental.Manifest, folder: Path, out: Path) -> BuildResult:

@@ -21,13 +21,17 @@ import html
 import re
 import zipfile
 from pathlib import Path
+from typing import Iterator
 
 import jinja2
 from lxml import etree
 from markupsafe import Markup, escape
 
 from ..input.kinds import TemplateError
-from .package import PackageTooLarge, Part, deflate, zip_bytes
+from jinja2 import nodes
+from jinja2.runtime import LoopContext
+
+from .package import PackageTooLarge, Part, Piece, deflate, deflate_piece, zip_bytes
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _w = "{%s}" % W
@@ -52,6 +56,98 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
+BODY_PART = "word/document.xml"
+# What a form sees that is the same in a project's own document and in the 汇总表 (all from
+# the unit): a segment of the loop body that reads only these is rendered once per project.
+_SHARED_NAMES = ("项目", "单位", "年度", "表名")
+# Statements that carry state from one part of a template to another: a template using any of
+# them is rendered whole, the slower way that is right for every template.
+_STATEFUL = (nodes.Assign, nodes.AssignBlock, nodes.Macro, nodes.CallBlock, nodes.Import,
+             nodes.FromImport, nodes.Include, nodes.Extends, nodes.Block, nodes.With, nodes.Scope,
+             nodes.OverlayScope, nodes.EvalContextModifier, nodes.ScopedEvalContextModifier,
+             nodes.FilterBlock)
+
+
+class _Segment:
+    """A run of top-level statements compiled on its own; `shared` if it reads only
+    _SHARED_NAMES, so one rendering serves the form and the 汇总表."""
+
+    def __init__(self, env: jinja2.Environment, body: list, shared: bool = False):
+        self.names = set().union(*map(_free_names, body))
+        template = nodes.Template(body, lineno=1)
+        template.set_environment(env)
+        self.render = env.template_class.from_code(env, env.compile(template), env.make_globals(None)).render
+        self.shared = shared
+
+
+class _Layout:
+    """word/document.xml cut around `{% for 项目 in 项目列表 %}`: before, body segments, after."""
+
+    def __init__(self, before: _Segment, segments: list[_Segment], after: _Segment):
+        self.before, self.segments, self.after = before, segments, after
+        self.needs_project = any(not s.shared and "项目" in s.names for s in segments)
+
+
+def _layout(env: jinja2.Environment, source: str) -> _Layout | None:
+    """Cut the body part around its one top-level project loop; None if it has no such loop or
+    keeps state between statements (then each document is rendered whole)."""
+    tree = env.parse(source)
+    if any(True for _ in tree.find_all(_STATEFUL)):
+        return None
+    loops = [i for i, node in enumerate(tree.body) if _is_project_loop(node)]
+    if len(loops) != 1:
+        return None
+    at = loops[0]
+    groups: list[tuple[bool, list]] = []
+    for node in _statements(tree.body[at].body):
+        shared = _free_names(node) <= set(_SHARED_NAMES)
+        if groups and groups[-1][0] == shared:
+            groups[-1][1].append(node)
+        else:
+            groups.append((shared, [node]))
+    return _Layout(_Segment(env, tree.body[:at]), [_Segment(env, body, shared) for shared, body in groups],
+                   _Segment(env, tree.body[at + 1:]))
+
+
+def _statements(body: list) -> list:
+    """The loop body's statements, each output of text or `{{ … }}` on its own (Jinja joins a
+    run of them into one Output node: a form's text and a `{{ loop.index }}` must part)."""
+    split = []
+    for node in body:
+        if isinstance(node, nodes.Output):
+            split += [nodes.Output([child], lineno=node.lineno) for child in node.nodes]
+        else:
+            split.append(node)
+    return split
+
+
+def _is_project_loop(node) -> bool:
+    return (isinstance(node, nodes.For) and isinstance(node.target, nodes.Name) and node.target.name == "项目"
+            and isinstance(node.iter, nodes.Name) and node.iter.name == "项目列表"
+            and not node.else_ and node.test is None and not node.recursive)
+
+
+def _free_names(node) -> set[str]:
+    """Names a statement reads that it does not bind itself (an inner loop's `loop` counts:
+    a segment reading it is simply not shared)."""
+    loaded = {n.name for n in node.find_all(nodes.Name) if n.ctx == "load"}
+    bound = {n.name for n in node.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    return loaded - (bound - {"loop"})
+
+
+class _Items:
+    """The loop's items, produced as the loop reaches them; `length` known ahead (loop.last)."""
+
+    def __init__(self, items, length: int):
+        self._items, self._length = items, length
+
+    def __iter__(self):
+        return self._items
+
+    def __len__(self):
+        return self._length
+
+
 class DocxTemplate:
     """A compiled .docx template: `render(context)` returns the bytes of a finished .docx."""
 
@@ -68,6 +164,8 @@ class DocxTemplate:
         self._env.filters["docx_text"] = self._docx_text
         self._templates: dict[str, jinja2.Template] = {}
         self._static: dict[str, Part] = {}  # every other part, deflated once for all documents
+        self.layout: _Layout | None = None  # the body cut around the project loop, if it can be
+        self._document_pieces: dict[bytes, Piece] = {}  # page breaks, the head …: deflated once
         for name, data in self._parts:
             if not _TEMPLATED_PART.match(name):
                 self._static[name] = deflate(name, data)
@@ -75,6 +173,8 @@ class DocxTemplate:
             source = self.compile_xml(data)
             try:
                 self._templates[name] = self._env.from_string(source)
+                if name == BODY_PART:
+                    self.layout = _layout(self._env, source)
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateError(f"{self.path} ({name}): 模板中的 Jinja 有误：{exc.message}"
                                     f"（请检查花括号标记是否完整、for/if 是否都有 endfor/endif）") from None
@@ -95,6 +195,54 @@ class DocxTemplate:
                 # reported like a bad spec, never as a traceback
                 raise TemplateError(f"{self.path}: 模板中的表达式无法求值：{exc}") from None
         return zip_bytes([rendered[name] for name, _ in self._parts])
+
+    # -- rendering a form once for its own document and the 汇总表 -------------------------
+    def project_pieces(self, project: dict, context: dict) -> list[Piece]:
+        """The loop body's shared segments for one project, rendered and deflated once."""
+        shared = {name: context[name] for name in _SHARED_NAMES if name in context}
+        shared["项目"] = project
+        return [deflate_piece(self._call(segment.render, shared).encode("utf-8"))
+                for segment in self.layout.segments if segment.shared]
+
+    def body_pieces(self, context: dict, projects) -> "Iterator[Piece]":
+        """word/document.xml of one document as pieces, in order.
+
+        `projects` yields (project data, its project_pieces) in 项目列表 order; the segments that
+        depend on the document (loop.first's page break, a title) are rendered here."""
+        yield self._document_piece(self.layout.before, context)
+        projects = iter(projects)
+        for (data, pieces), loop in LoopContext(_Items(projects, len(context["项目列表"])), self._env.undefined):
+            shared = iter(pieces)
+            for segment in self.layout.segments:
+                yield next(shared) if segment.shared else \
+                    self._document_piece(segment, {**context, "项目": data, "loop": loop})
+        yield self._document_piece(self.layout.after, context)
+
+    def package(self, context: dict, body: Part | str) -> list[Part | str]:
+        """The package's parts in order: `body` for word/document.xml, the rest rendered."""
+        rendered = dict(self._static)
+        for name, template in self._templates.items():
+            if name != BODY_PART:
+                rendered[name] = deflate(name, self._call(template.render, context).encode("utf-8"))
+        rendered[BODY_PART] = body
+        return [rendered[name] for name, _ in self._parts]
+
+    def _document_piece(self, segment: "_Segment", context: dict) -> Piece:
+        data = self._call(segment.render, context).encode("utf-8")
+        piece = self._document_pieces.get(data)
+        if piece is None:
+            piece = deflate_piece(data)
+            if len(data) < 65536 and len(self._document_pieces) < 1024:  # the same few, over and over
+                self._document_pieces[data] = piece
+        return piece
+
+    def _call(self, render, context: dict) -> str:
+        try:
+            return render(context)
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(f"{self.path}: 模板使用了数据中没有的名字：{exc.message}") from None
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+            raise TemplateError(f"{self.path}: 模板中的表达式无法求值：{exc}") from None
 
     def _docx_text(self, value, style_index: int) -> Markup:
         """Escape a value for w:t; each newline closes the paragraph and opens a like one."""

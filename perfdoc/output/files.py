@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -25,3 +26,18 @@ def write_atomic(path: Path, data: bytes) -> Path:
         if temporary.exists():
             temporary.unlink()
     return path
+
+
+@contextmanager
+def open_atomic(path: Path):
+    """A file to write bit by bit under a temporary name, renamed into place only when the
+    block ends without an error (a 汇总表 streamed to disk is never seen half written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as file:
+            yield file
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
-from .docxjinja import DocxTemplate
+from pathlib import Path
+
+from .docxjinja import BODY_PART, DocxTemplate
+from .files import open_atomic, write_atomic
+from .package import Piece, PackageStream, assembled_part, zip_bytes
 from ..rules.figures import show, with_computed
 from ..input.kinds import FieldSpec, FormKind
 from ..input.model import Project, Unit
@@ -91,7 +95,6 @@ class Renderer:
 
     def __init__(self):
         self._compiled: dict[str, DocxTemplate] = {}
-        self._printed: dict[Project, dict[str, Any]] = {}
 
     def template(self, kind: FormKind) -> DocxTemplate:
         key = str(kind.template)
@@ -99,11 +102,95 @@ class Renderer:
             self._compiled[key] = DocxTemplate(kind.template)
         return self._compiled[key]
 
-    def printed(self, project: Project) -> dict[str, Any]:
-        """A project's data, computed once: a build prints it in its form and in the 汇总表."""
-        if project not in self._printed:
-            self._printed[project] = project_data(project)
-        return self._printed[project]
-
     def render(self, unit: Unit, projects: list[Project], *, summary: bool) -> bytes:
-        return self.template(unit.kind).render(document_data(unit, projects, summary, self.printed))
+        """The bytes of one document: a project's form, or the 汇总表 of `projects`."""
+        template = self.template(unit.kind)
+        if template.layout is None:
+            return template.render(document_data(unit, projects, summary))
+        context = _context(unit, projects, summary)
+        pieces = ((data, template.project_pieces(data, context)) for data in map(project_data, projects))
+        return self._form_bytes(template, context, pieces)
+
+    def write(self, unit: Unit, projects: list[Project], forms: dict[Project, Path], summary: Path | None,
+              done: Callable[[int], None] = lambda n: None) -> None:
+        """Write the forms of `forms` and, if `summary` is given, the 汇总表 of `projects`.
+
+        Each project is printed and rendered once, its form written, and its pieces appended to
+        the 汇总表 as it goes: memory stays that of one form, however many projects."""
+        template = self.template(unit.kind)
+        if template.layout is None:  # a template that keeps state: each document rendered whole
+            for project, path in forms.items():
+                write_atomic(path, self.render(unit, [project], summary=False))
+                done(1)
+            if summary:
+                write_atomic(summary, self.render(unit, projects, summary=True))
+                done(1)
+            return
+        order = projects if summary else list(forms)
+        items = (self.project(unit, project, forms.get(project), done) for project in order)
+        if summary is None:
+            for _ in items:
+                pass
+        else:
+            self.write_summary(unit, projects, summary, items)
+            done(1)
+
+    def project(self, unit: Unit, project: Project, form: Path | None,
+                done: Callable[[int], None] = lambda n: None) -> tuple[dict[str, Any], list[Piece]]:
+        """Print and render one project once; write its form to `form` if given. Returns its
+        data and pieces for the 汇总表."""
+        template = self.template(unit.kind)
+        data, context = project_data(project), _context(unit, [project], False)
+        pieces = template.project_pieces(data, context)
+        if form is not None:
+            write_atomic(form, self._form_bytes(template, context, [(data, pieces)]))
+            done(1)
+        return data, pieces
+
+    def write_summary(self, unit: Unit, projects: list[Project], path: Path,
+                      items: Iterable[tuple[dict[str, Any] | None, list[Piece]]]) -> None:
+        """Stream the 汇总表 of `projects` to `path` from each project's (data, pieces), in order."""
+        template = self.template(unit.kind)
+        context = _context(unit, projects, True)
+        with open_atomic(path) as file:
+            stream = PackageStream(file, template.package(context, BODY_PART))
+            for piece in template.body_pieces(context, items):
+                stream.add(piece)
+            stream.close()
+
+    def needs_data(self, unit: Unit) -> bool:
+        """Whether the 汇总表's own segments read a project's data (else pieces suffice)."""
+        return self.template(unit.kind).layout.needs_project
+
+    @staticmethod
+    def _form_bytes(template: DocxTemplate, context: dict[str, Any], pieces) -> bytes:
+        body = assembled_part(BODY_PART, list(template.body_pieces(context, pieces)))
+        return zip_bytes(template.package(context, body))
+
+
+class _Printed:
+    """项目列表 of a document, each project printed when a template reaches it (a 汇总表 holds
+    no list of a thousand printed projects)."""
+
+    def __init__(self, projects: list[Project]):
+        self._projects = projects
+
+    def __len__(self) -> int:
+        return len(self._projects)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [project_data(p) for p in self._projects[index]]
+        return project_data(self._projects[index])
+
+    def __iter__(self):
+        return map(project_data, self._projects)
+
+    def __bool__(self) -> bool:
+        return bool(self._projects)
+
+
+def _context(unit: Unit, projects: list[Project], summary: bool) -> dict[str, Any]:
+    """document_data with 项目列表 printed on demand."""
+    return {"单位": unit.name, "年度": unit.year, "表名": unit.kind.title,
+            "汇总表标题": unit.summary_title if summary else "", "项目列表": _Printed(projects)}
