@@ -186,3 +186,23 @@ def test_a_damaged_manifest_means_a_full_build(run_cli, built):
     before = mtimes(out)
     assert run_cli("build", folder, "-o", out).exit_code == 0
     assert len(rewritten(before, out)) == 9
+
+
+def test_a_spec_with_its_recorded_size_and_mtime_is_not_read_again(run_cli, tmp_path):
+    import os
+    folder, out = copy_specs("2025", tmp_path), tmp_path / "out"
+    spec = folder / PROJECT
+    os.utime(spec, ns=(1_600_000_000 * 10**9,) * 2)  # long before the build: not racy
+    assert run_cli("build", folder, "-o", out).exit_code == 0
+    assert incremental.Manifest.load(out, folder).spec_stats[PROJECT][:2] == [spec.stat().st_size,
+                                                                              spec.stat().st_mtime_ns]
+    # the same size and mtime, other bytes: trusted unread, as make would (nothing rebuilt) …
+    spec.write_bytes(spec.read_bytes().replace("信息化运维".encode(), "信息化维运".encode(), 1))
+    os.utime(spec, ns=(1_600_000_000 * 10**9,) * 2)
+    before = mtimes(out)
+    assert run_cli("build", folder, "-o", out).exit_code == 0
+    assert rewritten(before, out) == set()
+    # … and any other mtime makes it read, and its form rebuilt
+    os.utime(spec, ns=(1_600_000_001 * 10**9,) * 2)
+    assert run_cli("build", folder, "-o", out).exit_code == 0
+    assert SUMMARY in rewritten(before, out)

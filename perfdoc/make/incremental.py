@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +76,7 @@ class Inputs:
     """The digests of everything a build of one spec folder depends on."""
     common: str                 # perfdoc, the kinds and the unit file
     specs: dict[str, str]       # project spec file name → digest, in the 汇总表's order
+    stats: dict[str, list[int]] = field(default_factory=dict, compare=False)  # name → [size, mtime_ns]
 
     @property
     def digest(self) -> str:
@@ -85,10 +87,35 @@ class Inputs:
         return _digest(self.common, file_name, *(self.specs[name] for name in spec_names))
 
 
-def read_inputs(unit_path: Path, spec_paths: list[Path], templates: list[Path]) -> Inputs:
-    """Digest every input of a build; reads the files' bytes but parses nothing."""
+# A file changed less than this before the last manifest was written may have changed again
+# within the same mtime tick (coarse on some file systems): it is read and hashed, not trusted.
+RACY_NS = 2_000_000_000
+
+
+def read_inputs(unit_path: Path, spec_paths: list[Path], templates: list[Path],
+                previous: "Manifest | None" = None) -> Inputs:
+    """Digest every input of a build; reads the files' bytes but parses nothing.
+
+    A spec whose size and mtime are those the last build recorded keeps its recorded digest
+    unread (as make and git do): a no-op rebuild of 10,000 specs stats them instead of reading
+    and hashing 90 MB."""
     common = _digest(code_digest(), kinds_digest(list(templates)), _file_digest(unit_path))
-    return Inputs(common, {path.name: _file_digest(path) for path in spec_paths})
+    known = previous.spec_stats if previous else {}
+    trusted_before = (previous.written_ns - RACY_NS) if previous else 0
+    specs, stats = {}, {}
+    for path in spec_paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            specs[path.name] = "unreadable"
+            continue
+        stats[path.name] = [stat.st_size, stat.st_mtime_ns]
+        record = known.get(path.name)
+        if record and record[:2] == stats[path.name] and stat.st_mtime_ns < trusted_before:
+            specs[path.name] = record[2]
+        else:
+            specs[path.name] = _file_digest(path)
+    return Inputs(common, specs, stats)
 
 
 @dataclass
@@ -114,6 +141,8 @@ class Manifest:
     problems: list[dict] = field(default_factory=list)
     skipped: list[list[str]] = field(default_factory=list)   # [where, name, why]
     documents: dict[str, Entry] = field(default_factory=dict)
+    spec_stats: dict[str, list] = field(default_factory=dict)  # name → [size, mtime_ns, digest]
+    written_ns: int = 0
 
     @classmethod
     def load(cls, out: Path, specs: Path) -> Manifest | None:
@@ -123,7 +152,8 @@ class Manifest:
             if data.get("format") != FORMAT or data.get("specs") != str(specs.resolve()):
                 return None
             return cls(data["specs"], data["inputs"], data["problems"], data["skipped"],
-                       {name: Entry(**entry) for name, entry in data["documents"].items()})
+                       {name: Entry(**entry) for name, entry in data["documents"].items()},
+                       data.get("spec_stats", {}), data.get("written_ns", 0))
         except (OSError, ValueError, KeyError, TypeError):
             return None  # absent, or damaged: build everything and write a new one
 
@@ -131,7 +161,8 @@ class Manifest:
         """The manifest as written to the output folder (MANIFEST_NAME)."""
         data = {"format": FORMAT, "perfdoc": __version__, "specs": self.specs, "inputs": self.inputs,
                 "problems": self.problems, "skipped": self.skipped,
-                "documents": {name: vars(entry) for name, entry in sorted(self.documents.items())}}
+                "documents": {name: vars(entry) for name, entry in sorted(self.documents.items())},
+                "spec_stats": self.spec_stats, "written_ns": self.written_ns}
         return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
     def is_up_to_date(self, inputs: Inputs, out: Path) -> bool:
@@ -142,6 +173,12 @@ class Manifest:
     def is_current(self, name: str, key: str, out: Path) -> bool:
         entry = self.documents.get(name)
         return entry is not None and entry.key == key and entry.matches(out / name)
+
+    def remember_specs(self, inputs: Inputs) -> None:
+        """Each spec's size, mtime and digest, so that the next build need not read it."""
+        self.spec_stats = {name: [*inputs.stats[name], digest] for name, digest in inputs.specs.items()
+                           if name in inputs.stats}
+        self.written_ns = time.time_ns()
 
     def record(self, path: Path, key: str) -> None:
         stat = path.stat()

@@ -117,8 +117,9 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     unit, kind_folders = read_unit(unit_path, templates, Specs(folder))  # its problems: read_specs reports them
     out = Path(output) if output else (default_output(folder) if unit else None)
     # One project file is built alone, outside the manifest: it is not the whole unit.
-    inputs = incremental.read_inputs(unit_path, project_files(folder), kind_folders) if target.is_dir() else None
-    previous = incremental.Manifest.load(out, folder) if inputs and out else None
+    previous = incremental.Manifest.load(out, folder) if target.is_dir() and out else None
+    inputs = incremental.read_inputs(unit_path, project_files(folder), kind_folders, previous) \
+        if target.is_dir() else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
     if previous and not force and previous.is_up_to_date(inputs, out):
@@ -229,6 +230,7 @@ def _remove_outdated(previous: incremental.Manifest | None, documents: list[Docu
 def _manifest(folder: Path, inputs: incremental.Inputs, result: BuildResult,
               documents: list[Document]) -> incremental.Manifest:
     manifest = incremental.Manifest(str(folder.resolve()), inputs.digest)
+    manifest.remember_specs(inputs)
     manifest.problems = [incremental.problem_record(p, folder) for p in result.specs.problems]
     manifest.skipped = [["specs" if path.parent == folder else "output", path.name, why]
                         for path, why in result.skipped]
