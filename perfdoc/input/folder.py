@@ -1,11 +1,13 @@
 """A unit's spec folder: its 单位.yaml and the project files, in the order the 汇总表 prints them."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 UNIT_FILE_NAMES = ("单位.yaml", "单位.yml")
 SPEC_SUFFIXES = (".yaml", ".yml")
+_DIGITS = re.compile(r"(\d+)")
 
 
 class UsageError(Exception):
@@ -23,6 +25,14 @@ def find_unit_file(folder: Path) -> Path:
 
 def project_files(folder: Path) -> list[Path]:
     """Every project spec in the folder, in natural file-name order (2_… before 10_…)."""
-    files = [p for p in folder.iterdir()
-             if p.suffix in SPEC_SUFFIXES and p.name not in UNIT_FILE_NAMES and not p.name.startswith(".")]
-    return sorted(files, key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)])
+    return [folder / name for name in project_file_names(folder)]
+
+
+def project_file_names(folder: Path) -> list[str]:
+    """project_files' names: a no-op rebuild of 10,000 specs lists them all, and pathlib's
+    per-entry objects cost more than the listing itself."""
+    with os.scandir(folder) as entries:
+        names = [e.name for e in entries if e.name.endswith(SPEC_SUFFIXES)
+                 and e.name not in UNIT_FILE_NAMES and not e.name.startswith(".")]
+    names.sort(key=lambda name: [int(t) if t.isdigit() else t for t in _DIGITS.split(name)])
+    return names
