@@ -34,7 +34,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # and the same row paths (绩效指标.12.指标值) recur in every project, so each is made once and
 # shared — a third of the model's memory otherwise.
 _LOCATIONS: dict[int, tuple[int, int]] = {}
-_ROW_PATHS: dict[tuple[str, int], tuple[str, dict[str, str]]] = {}
+_ROW_PATHS: dict[tuple[str, int, tuple[str, ...]], tuple[str, dict[str, str]]] = {}
 
 
 def _location(line: int, col: int) -> tuple[int, int]:
@@ -47,12 +47,12 @@ def _location(line: int, col: int) -> tuple[int, int]:
     return location
 
 
-def _row_paths(dotted: str, index: int, keys: list[str]) -> tuple[str, dict[str, str]]:
+def _row_paths(dotted: str, index: int, keys: tuple[str, ...]) -> tuple[str, dict[str, str]]:
     """`绩效指标.3` and its columns' paths `绩效指标.3.指标值` …, made once for every project."""
-    paths = _ROW_PATHS.get((dotted, index))
+    paths = _ROW_PATHS.get((dotted, index, keys))
     if paths is None:
         row_path = f"{dotted}.{index}"
-        paths = _ROW_PATHS[dotted, index] = (row_path, {key: f"{row_path}.{key}" for key in keys})
+        paths = _ROW_PATHS[dotted, index, keys] = (row_path, {key: f"{row_path}.{key}" for key in keys})
     return paths
 
 
@@ -334,7 +334,7 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
             if isinstance(node, Mapping) else ""
         reader.report(node, "type", f"“{spec.label}”应为列表，每行一个指标{hint}，实际是{_describe(node)}")
         return None
-    rows, keys = [], [c.key for c in spec.columns]
+    rows, keys = [], tuple(c.key for c in spec.columns)
     for index, item in enumerate(node.items):
         row_path, column_paths = _row_paths(dotted, index, keys)
         reader.lines[row_path] = _location(item.line, item.col)
