@@ -268,9 +268,10 @@ def _report(problems, output_format: str, err: bool, notes: bool = True) -> None
         click.echo(json.dumps({"problems": [p.as_dict() for p in problems], "summary": summarize(problems)},
                               ensure_ascii=False, indent=2))
         return
-    for problem in problems:
-        if notes or problem.severity != "info":
-            click.echo(problem.format(), err=err)
+    # one write for all the lines: thousands of warnings cost what reading them costs
+    lines = [problem.format() for problem in problems if notes or problem.severity != "info"]
+    if lines:
+        click.echo("\n".join(lines), err=err)
     summary = summarize(problems)
     if not notes and any(p.severity == "info" for p in problems):
         summary += "（提示未列出，用 perfdoc validate 查看）"
