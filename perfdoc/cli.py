@@ -47,6 +47,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
     perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
     perfdoc pdf output/2025       把生成的文档转成 PDF（LibreOffice）
+    perfdoc serve specs/2025      在浏览器中预览表格，问题标在单元格上，保存后自动更新
     """
     ctx.obj = {"debug": debug}
     # A run holds a unit's models — hundreds of thousands of small objects, almost no cycles —
@@ -121,6 +122,27 @@ def pdf(folder: Path, timeout: float, force: bool) -> None:
         click.echo(f"已生成 {path}")
     if not documents:
         click.echo("每份文档的 PDF 都已是最新，未转换")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="端口（只在本机 127.0.0.1 上打开）；0 表示任选一个空闲端口。")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="perfdoc build 的输出文件夹，页面上提供其中文档的下载（默认与 build 相同）。")
+@TEMPLATES_OPTION
+@click.pass_context
+def serve(ctx, folder: Path, port: int, output: Path | None, templates) -> None:
+    """在浏览器中预览表格：每个项目的表、汇总表，问题标在所在的单元格上；保存规格后页面自动更新。"""
+    from .workflow.serve import start
+    server = _run(ctx, start, folder, port=port, output=output, templates=list(templates))
+    click.echo(f"预览 {folder}：http://127.0.0.1:{server.port}/ （保存规格后页面自动更新；Ctrl-C 结束）")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("预览已结束")
+    finally:
+        server.stop()
 
 
 class ProgressBar:

@@ -49,10 +49,14 @@ class BuildResult:
 
 
 Progress = Callable[[int, int], None]  # (documents written so far, documents to write)
+ReadProject = Callable[[Path, "Unit | None"], "tuple[Project | None, list[Problem]]"]
 
 
-def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
-    """Load, parse and check a unit's specs (a folder, or one project file in it)."""
+def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None) -> Specs:
+    """Load, parse and check a unit's specs (a folder, or one project file in it).
+
+    `read_project` reads one project file (default: `read_project_file`); `perfdoc serve` passes
+    one that keeps the files it read and reads again only those that changed."""
     target = Path(target)
     folder, only = (target.parent, target) if target.is_file() else (target, None)
     specs = Specs(folder)
@@ -67,10 +71,7 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
         specs.problems.append(Problem(unit_path, 1, 1, "warning", "no-projects",
                                       f"{folder} 中除单位文件外没有项目文件（*.yaml），不会生成任何表格"))
     for path in paths:
-        node = _load(path, specs)
-        if node is False or specs.unit is None:
-            continue
-        project, problems = parse_project(path, node, specs.unit)
+        project, problems = (read_project or read_project_file)(path, specs.unit)
         specs.problems += problems
         if project is not None:
             specs.projects.append(project)
@@ -80,6 +81,17 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
         specs.problems += check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
     return specs
+
+
+def read_project_file(path: Path, unit: Unit | None) -> tuple[Project | None, list[Problem]]:
+    """Load one project file and read it against its unit (without one, only load it: its
+    problems are still worth saying)."""
+    specs = Specs(path.parent)
+    node = _load(path, specs)
+    if node is False or unit is None:
+        return None, specs.problems
+    project, problems = parse_project(path, node, unit)
+    return project, specs.problems + problems
 
 
 def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Unit | None, list[Path]]:
