@@ -78,9 +78,13 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
               help="同时生成的进程数；0 表示每个 CPU 核一个。结果与单进程逐字节相同。")
 @click.option("--force", is_flag=True, help="全部重新生成，即使规格、模板和 perfdoc 都没有变化。")
+@click.option("--comments", type=click.Choice(["warnings", "all"]), is_flag=False, flag_value="warnings",
+              default=None, help="把每个警告（和错误）作为 Word 批注写在它所在的单元格上，作者为 perfdoc；"
+                                 "--comments=all 连提示也写。不加此项时文档与以前逐字节相同。")
 @TEMPLATES_OPTION
 @click.pass_context
-def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templates) -> None:
+def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, comments: str | None,
+          templates) -> None:
     """检查规格并生成 Word 文档：每个项目一份，另加单位的汇总表。
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
@@ -89,7 +93,8 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
     progress = ProgressBar(click.get_text_stream("stderr"))
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
-                      jobs=jobs or os.cpu_count() or 1, force=force, progress=progress)
+                      jobs=jobs or os.cpu_count() or 1, force=force, progress=progress,
+                      comments=comments or "")
     finally:
         progress.finish()
     _report(result.specs.problems, "text", err=True, notes=False)  # a build shows what needs fixing

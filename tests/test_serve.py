@@ -118,6 +118,18 @@ def test_an_edit_rereads_only_that_file(tmp_path):
     assert preview.files.reads == 9
 
 
+def test_a_unit_file_removed_while_serving_is_said_and_recovers(tmp_path):
+    folder = copy_specs("2026", tmp_path)
+    preview = Preview(folder, output=tmp_path / "out")
+    unit = (folder / "单位.yaml").read_bytes()
+    (folder / "单位.yaml").unlink()
+    preview.changed()
+    assert "中没有单位文件 单位.yaml" in lxml.html.fromstring(preview.page("/")).text_content()
+    (folder / "单位.yaml").write_bytes(unit)
+    preview.changed()
+    assert "企业科技创新服务" in lxml.html.fromstring(preview.page("/")).text_content()
+
+
 def test_downloads_are_the_built_files_of_what_is_on_screen(tmp_path):
     build(SPECS / "2026", output=tmp_path)
     preview = Preview(SPECS / "2026", output=tmp_path)

@@ -21,7 +21,7 @@ from ..input.model import Project, Unit
 from ..input.parse import parse_project, parse_unit, unit_templates
 from ..input.problems import Problem, sort_problems
 from . import incremental
-from .documents import Document, unique_file_names, write_document
+from .documents import Document, unique_file_names, with_comments, write_document
 
 @dataclass
 class Specs:
@@ -115,13 +115,17 @@ def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Uni
     return unit, folders
 
 
+COMMENTS = {"warnings": ("error", "warning"), "all": ("error", "warning", "info")}
+
+
 def build(target: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
-          force: bool = False, progress: Progress | None = None) -> BuildResult:
+          force: bool = False, progress: Progress | None = None, comments: str = "") -> BuildResult:
     """Read and check the specs, then write each valid project's form and the unit's 汇总表.
 
     A whole folder built again rewrites only the documents whose inputs changed since its last
     build into the same output folder (incremental.py); `force` rewrites them all. `jobs` > 1
-    renders in that many processes, writing the same bytes.
+    renders in that many processes, writing the same bytes. `comments` ("warnings" or "all",
+    a key of COMMENTS) writes the problems into the documents as Word comments at their cells.
     """
     target = Path(target)
     folder = target if target.is_dir() else target.parent
@@ -130,6 +134,8 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     out = Path(output) if output else (default_output(folder) if unit else None)
     # One project file is built alone, outside the manifest: it is not the whole unit.
     inputs = incremental.read_inputs(unit_path, project_files(folder), kind_folders) if target.is_dir() else None
+    if inputs and comments:  # documents with comments are other documents than those without
+        inputs = inputs.with_option(f"--comments={comments}")
     previous = incremental.Manifest.load(out, folder) if inputs and out else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
@@ -142,6 +148,8 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     if specs.unit is not None:
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
         documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir())
+        if comments:
+            documents = [with_comments(d, specs.problems, COMMENTS[comments]) for d in documents]
         # 4. Write those whose inputs changed since the last build.
         changed, current = [], []
         for document in documents:
