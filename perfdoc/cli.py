@@ -80,7 +80,8 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
 @click.option("--force", is_flag=True, help="全部重新生成，即使规格、模板和 perfdoc 都没有变化。")
 @click.option("--comments", type=click.Choice(["warnings", "all"]), is_flag=False, flag_value="warnings",
               default=None, help="把每个警告（和错误）作为 Word 批注写在它所在的单元格上，作者为 perfdoc；"
-                                 "--comments=all 连提示也写。不加此项时文档与以前逐字节相同。")
+                                 "--comments=all 连提示也写（写在规格文件夹之后：perfdoc build specs/2025 --comments）。"
+                                 "不加此项时文档与以前逐字节相同。")
 @TEMPLATES_OPTION
 @click.pass_context
 def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, comments: str | None,

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import SPECS, copy_specs, tables
 from perfdoc.make.pipeline import build, read_specs
-from perfdoc.output.html import render_form
+from perfdoc.output.html import form_content, render_form
 from perfdoc.output.render import Renderer
 from perfdoc.workflow.serve import MAX_LISTENERS, Preview, start
 
@@ -60,14 +60,15 @@ def test_a_problem_is_marked_on_its_cell_with_message_and_line():
     project = specs.projects[0]  # 01_绿色技术银行…: “=2(场)” for 绿色技术专题对接活动 (line 26)
     problems = [p for p in specs.problems if p.path == project.path]
     view = render_form(Renderer(), specs.unit, [project], problems, summary=False)
-    page = lxml.html.fromstring(f"<div>{view.html}</div>")
-    flagged = page.find_class("flag")
-    assert len(flagged) == len(problems) == len(view.notes)
+    page = lxml.html.fromstring(str(form_content(view)))
+    flagged = [td for td in page.iter("td") if "flag" in td.classes]
+    assert len(flagged) == len(problems) == len(view.notes) == 2
     cell = next(td for td in flagged if "=2(场)" in td.text_content())
-    note = cell.find_class("note")[0].text_content()
-    assert "绿色技术专题对接活动" in note and "01_绿色技术银行综合管理与运行.yaml:26" in note
-    # the value is the cell's own text, the note beside it
-    assert cell.find("p").text_content() == "=2(场)"
+    assert cell.find("p").text_content() == "=2(场)"  # the value is the cell's own text, a badge beside it
+    assert "info" in cell.classes and cell.find_class("badge")[0].text_content() == "1"
+    note = next(n for n in page.find_class("note") if n.get("data-cell") == cell.get("id"))
+    text = note.text_content()
+    assert "绿色技术专题对接活动" in text and "01_绿色技术银行综合管理与运行.yaml:26" in text
 
 
 def test_index_lists_projects_with_funds_and_counts(tmp_path):
@@ -139,8 +140,9 @@ def test_downloads_are_the_built_files_of_what_is_on_screen(tmp_path):
 
 
 # -- over HTTP ----------------------------------------------------------------------------------
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("served")
     out = tmp_path / "out"
     build(SPECS / "2026", output=out)
     (tmp_path / "secret.docx").write_bytes(b"outside")

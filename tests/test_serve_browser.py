@@ -62,10 +62,14 @@ def test_the_page_shows_the_form_marks_a_problem_and_follows_an_edit(browser, se
     assert "年度资金申请总额" in table.text and "1,515,000.00" in table.text
     output_cell = next(td for td in table.find_elements(By.TAG_NAME, "td") if td.text == "产出指标")
     assert int(output_cell.get_attribute("rowspan")) == 12
-    # a problem, marked on its cell, message and file:line beside it
+    # a problem, marked on its cell, message and file:line beside it in the margin
     flagged = next(td for td in browser.find_elements(By.CSS_SELECTOR, "td.flag") if "=2(场)" in td.text)
-    assert "01_绿色技术银行综合管理与运行.yaml:26" in flagged.text
-    assert "系统格式为“=2.00(场)”" in flagged.text
+    note = browser.find_element(By.CSS_SELECTOR, f'.note[data-cell="{flagged.get_attribute("id")}"]')
+    assert "01_绿色技术银行综合管理与运行.yaml:26" in note.text and "系统格式为“=2.00(场)”" in note.text
+    cell_box, note_box = flagged.rect, note.rect
+    assert note_box["x"] >= cell_box["x"] + cell_box["width"]          # beside the cell, to its right
+    assert abs(note_box["y"] - cell_box["y"]) < 5                      # level with it
+    assert note_box["x"] + note_box["width"] <= 1366                    # within a laptop's screen
     assert browser.find_element(By.LINK_TEXT, "下载 绿色技术银行综合管理与运行.docx")
     WebDriverWait(browser, 10).until(lambda b: "实时预览" in b.find_element(By.ID, "live").text
                                      and "未连接" not in b.find_element(By.ID, "live").text)

@@ -36,7 +36,7 @@ class Note:
     number: int
     problem: Problem
     where: str            # file:line, as validate prints it
-    marked: bool = False
+    cell: str = ""        # the id of the element it is marked on ("" where the form prints no place)
 
 
 @dataclass
@@ -55,10 +55,11 @@ def render_form(renderer: Renderer, unit: Unit, projects: list[Project], problem
     notes, at = [], {}
     placed = place_problems(anchors, projects, problems, unit if summary else None)
     for number, (element, problem) in enumerate(placed, start=1):
-        note = Note(number, problem, f"{shown_path(problem.path)}:{problem.line}", element is not None)
+        note = Note(number, problem, f"{shown_path(problem.path)}:{problem.line}")
         notes.append(note)
         if element is not None:
             at.setdefault(element, []).append(note)
+            note.cell = f"cell-{at[element][0].number}"
     body = root.find(f"{_w}body")
     return FormView(Markup("").join(_block(child, at) for child in body), notes)
 
@@ -98,8 +99,11 @@ def _paragraph(p, at: dict) -> Markup:
     content = Markup("").join(parts)
     if not content and p.getparent().tag == f"{_w}body":
         return Markup("")  # the template's spacer paragraphs (between tables, around loops)
-    html = Markup('<p class="%s"%s>%s</p>') % (" ".join(classes), Markup(attributes), content)
-    return html + _notes(at.get(p))
+    notes = at.get(p)
+    if notes:
+        classes += ["flag", _worst(notes)]
+        attributes += f' id="cell-{notes[0].number}"'
+    return Markup('<p class="%s"%s>%s%s</p>') % (" ".join(classes), Markup(attributes), content, _badges(notes))
 
 
 _ALIGN = {"center": "center", "right": "right", "left": "left", "both": "justify"}
@@ -163,19 +167,21 @@ def _cell(tc, colspan: int, rowspan: int, at: dict) -> Markup:
     if rowspan > 1:
         attributes += f' rowspan="{rowspan}"'
     if notes:
-        worst = min(notes, key=lambda n: ("error", "warning", "info").index(n.problem.severity))
-        attributes += f' class="flag {worst.problem.severity}" id="cell-{notes[0].number}"'
+        attributes += f' class="flag {_worst(notes)}" id="cell-{notes[0].number}"'
     content = Markup("").join(_paragraph(p, {}) for p in tc.findall(f"{_w}p"))
-    return Markup("<td%s>%s%s</td>") % (Markup(attributes), content, _notes(notes))
+    return Markup("<td%s>%s%s</td>") % (Markup(attributes), _badges(notes), content)  # badges float right
 
 
-def _notes(notes: list[Note] | None) -> Markup:
+def _worst(notes: list[Note]) -> str:
+    return min((n.problem.severity for n in notes), key=("error", "warning", "info").index)
+
+
+def _badges(notes: list[Note] | None) -> Markup:
+    """The numbers of a cell's problems; their messages stand in the margin beside it."""
     if not notes:
         return Markup("")
-    items = Markup("").join(
-        Markup('<div class="note %s" id="problem-%d"><b>%d</b> %s<span class="where">%s</span></div>')
-        % (n.problem.severity, n.number, n.number, n.problem.message, n.where) for n in notes)
-    return Markup('<div class="notes">%s</div>') % items
+    return Markup("").join(Markup('<a class="badge %s" href="#problem-%d">%d</a>')
+                           % (n.problem.severity, n.number, n.number) for n in notes)
 
 
 # -- pages ----------------------------------------------------------------------------------------
@@ -204,18 +210,24 @@ table.form td p { margin: 0; }
 .s-TableSection { font-weight: bold; }
 .s-TableTextSmall { font-size: 12px; }
 .page-break { border-top: 2px dashed #bbb; margin: 1.5em -1.5em; }
-td.flag { outline: 3px solid var(--warning); outline-offset: -2px; background: #fff8e1; }
-td.flag.error { outline-color: var(--error); background: #ffebee; }
-td.flag.info { outline-color: var(--info); background: #e3f2fd; }
-.notes { margin-top: 3px; font-family: "Noto Sans CJK SC", sans-serif; }
-.note { font-size: 12px; line-height: 1.35; padding: 2px 4px; margin-top: 2px; border-left: 3px solid var(--warning);
-        background: #fffdf5; }
-.note.error { border-color: var(--error); } .note.info { border-color: var(--info); }
-.note b { display: inline-block; min-width: 1.4em; text-align: center; color: #fff; background: var(--warning);
-          border-radius: 3px; margin-right: .3em; }
-.note.error b { background: var(--error); } .note.info b { background: var(--info); }
+.flag { outline: 3px solid var(--warning); outline-offset: -2px; background: #fff8e1; }
+.flag.error { outline-color: var(--error); background: #ffebee; }
+.flag.info { outline-color: var(--info); background: #e3f2fd; }
+.paper { display: grid; grid-template-columns: minmax(0, 860px) 270px; gap: 12px; justify-content: center; }
+.paper .sheet { margin: 0 0 1.5em; max-width: none; }
+.margin { position: relative; font-family: "Noto Sans CJK SC", sans-serif; }
+.note { font-size: 12px; line-height: 1.4; padding: 4px 6px; margin-bottom: 4px; background: #fffdf5;
+        border-left: 4px solid var(--warning); box-shadow: 0 1px 3px rgba(0,0,0,.15); width: 100%; }
+.note.error { border-color: var(--error); background: #fff5f5; } .note.info { border-color: var(--info); background: #f5f9ff; }
+.note.focus { outline: 2px solid #333; }
+.badge, .note b { display: inline-block; min-width: 1.5em; text-align: center; color: #fff; background: var(--warning);
+                  border-radius: 3px; font: bold 11px/1.5 sans-serif; text-decoration: none; margin: 0 0 0 2px; }
+.badge.error, .note.error b { background: var(--error); } .badge.info, .note.info b { background: var(--info); }
+.note b { margin: 0 .4em 0 0; }
+td > .badge { float: right; }
+.note .where { display: block; margin: 2px 0 0; word-break: break-all; }
 .where { color: #555; margin-left: .5em; font-family: monospace; font-size: 11px; }
-.problems { background: #fff; max-width: 860px; margin: 0 auto 1em; padding: .6em 1em;
+.problems { background: #fff; max-width: 1142px; margin: 0 auto 1em; padding: .6em 1em;
             font-family: "Noto Sans CJK SC", sans-serif; font-size: 13px; }
 .problems li { margin: .2em 0; }
 .sev-error { color: var(--error); font-weight: bold; } .sev-warning { color: var(--warning); font-weight: bold; }
@@ -229,18 +241,34 @@ table.index td.n { text-align: right; font-variant-numeric: tabular-nums; }
 @page { size: A4; margin: 15mm; }
 @media print {
   body { background: #fff; font-size: 12px; }
-  nav, .problems, .notes, .no-print { display: none !important; }
+  nav, .problems, .margin, .badge, .no-print { display: none !important; }
+  .paper { display: block; }
   main { padding: 0; max-width: none; }
   .sheet { box-shadow: none; padding: 0; max-width: none; margin: 0; }
-  td.flag { outline: none; background: none; }
+  .flag { outline: none !important; background: none !important; }
   .page-break { border: 0; margin: 0; break-after: page; }
-  table.form tr { break-inside: avoid; }
 }
 """
 
 # Reload the page's content when the server says a spec changed (server-sent events), keeping
 # the scroll position; the form is fetched again whole, it is small.
 SCRIPT = """
+function placeNotes() {
+  // each note beside its cell, in the margin; notes that would overlap move down
+  var margin = document.querySelector('.margin');
+  if (!margin || getComputedStyle(margin).display === 'none') { return; }
+  var base = margin.getBoundingClientRect().top, bottom = 0;
+  margin.querySelectorAll('.note').forEach(function (note) {
+    var cell = document.getElementById(note.dataset.cell);
+    var top = Math.max(cell ? cell.getBoundingClientRect().top - base : bottom, bottom);
+    note.style.position = 'absolute';
+    note.style.top = top + 'px';
+    bottom = top + note.offsetHeight + 4;
+  });
+  margin.style.minHeight = bottom + 'px';
+}
+window.addEventListener('load', placeNotes);
+window.addEventListener('resize', placeNotes);
 (function () {
   var live = document.getElementById('live');
   if (!window.EventSource) { return; }
@@ -251,7 +279,7 @@ SCRIPT = """
     fetch(location.href, {cache: 'no-store'}).then(function (r) { return r.text(); }).then(function (text) {
       var page = new DOMParser().parseFromString(text, 'text/html');
       var fresh = page.getElementById('content'), old = document.getElementById('content');
-      if (fresh && old) { old.replaceWith(fresh); document.title = page.title; }
+      if (fresh && old) { old.replaceWith(fresh); document.title = page.title; placeNotes(); }
       document.body.dataset.version = page.body.dataset.version;
     });
   });
@@ -284,10 +312,13 @@ INDEX = _env.from_string("""<h1>{{ title }}</h1>
 
 FORM = _env.from_string("""{% if notes %}<div class="problems"><b>{{ counts }}</b><ol>
 {% for n in notes %}<li value="{{ n.number }}"><span class="sev-{{ n.problem.severity }}">{{ severity_labels[n.problem.severity] }}</span>
-{% if n.marked %}<a href="#problem-{{ n.number }}">{{ n.problem.message }}</a>{% else %}{{ n.problem.message }}{% endif %}
+{% if n.cell %}<a href="#{{ n.cell }}">{{ n.problem.message }}</a>{% else %}{{ n.problem.message }}{% endif %}
 <span class="where">{{ n.where }}</span></li>{% endfor %}</ol></div>{% endif %}
 {% if stale %}<p class="stale no-print">{{ stale }}</p>{% endif %}
-<div class="sheet">{{ form }}</div>
+<div class="paper"><div class="sheet">{{ form }}</div><aside class="margin">
+{% for n in notes if n.cell %}<div class="note {{ n.problem.severity }}" id="problem-{{ n.number }}" data-cell="{{ n.cell }}">
+<b>{{ n.number }}</b>{{ n.problem.message }}<span class="where">{{ n.where }}</span></div>
+{% endfor %}</aside></div>
 """)
 
 LOAD_ERROR = _env.from_string("""<div class="load-error"><h2>{{ name }}：规格有错误，无法显示表格</h2><ul>
