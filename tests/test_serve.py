@@ -131,6 +131,16 @@ def test_a_unit_file_removed_while_serving_is_said_and_recovers(tmp_path):
     assert "企业科技创新服务" in lxml.html.fromstring(preview.page("/")).text_content()
 
 
+def test_a_spec_linked_from_elsewhere_is_not_read(tmp_path):
+    folder = copy_specs("2026", tmp_path)
+    (tmp_path / "secret.txt").write_text("项目名称: 不应显示的内容\n", encoding="utf-8")
+    os.symlink(tmp_path / "secret.txt", folder / "03_链接.yaml")
+    preview = Preview(folder, output=tmp_path / "out")
+    page = preview.page("/project/03_%E9%93%BE%E6%8E%A5.yaml")
+    assert "不应显示的内容" not in page and "规格文件夹之外的链接" in page
+    assert "不应显示的内容" not in preview.page("/") + preview.page("/summary")
+
+
 def test_downloads_are_the_built_files_of_what_is_on_screen(tmp_path):
     build(SPECS / "2026", output=tmp_path)
     preview = Preview(SPECS / "2026", output=tmp_path)

@@ -48,11 +48,15 @@ class ParsedFiles:
     """The project files read so far: one is read again only when its size or modification time,
     or the unit file's, changed (a unit default such as 主管部门 is part of every project)."""
 
-    def __init__(self):
+    def __init__(self, folder: Path):
+        self.folder = Path(folder).resolve()
         self._entries: dict[Path, tuple[tuple, tuple[Project | None, list[Problem]]]] = {}
         self.reads = 0   # files read, for the tests: an edit re-reads one file, not the folder
 
     def read(self, path: Path, unit) -> tuple[Project | None, list[Problem]]:
+        if path.resolve().parent != self.folder:  # a link to a file elsewhere: its text is not shown
+            return None, [Problem(path, 1, 1, "error", "outside-folder",
+                                  f"{path.name} 是指向规格文件夹之外的链接：预览不读取规格文件夹以外的文件")]
         key = (_stamp(path), _stamp(unit.path) if unit else None)
         hit = self._entries.get(path)
         if hit and hit[0] == key:
@@ -95,7 +99,7 @@ class Preview:
         find_unit_file(self.folder)  # a folder without a unit file is a usage mistake, said at once
         self.output = Path(output) if output else default_output(self.folder)
         self.templates = list(templates)
-        self.files = ParsedFiles()
+        self.files = ParsedFiles(self.folder)
         self._version = 1
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()            # one page is made at a time
