@@ -216,3 +216,27 @@ def test_listeners_are_bounded(server):
 
 def test_listens_on_this_machine_only(server):
     assert server.server_address[0] == "127.0.0.1"
+
+
+def test_ctrl_c_ends_the_server_cleanly_while_a_page_listens():
+    import re
+    import signal
+    import subprocess
+    import sys
+    # SIGINT restored in the child: a CI shell may start it with SIGINT ignored
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from perfdoc.cli import main; sys.argv = ['perfdoc'] + sys.argv[1:]; main()")
+    process = subprocess.Popen([sys.executable, "-c", code, "serve", str(SPECS / "2026"), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = process.stdout.readline()
+        port = int(re.search(r"127\.0\.0\.1:(\d+)/", first).group(1))
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/events")
+        assert connection.getresponse().status == 200
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0 and "预览已结束" in rest and "Traceback" not in rest
