@@ -180,8 +180,9 @@ def _badges(notes: list[Note] | None) -> Markup:
     """The numbers of a cell's problems; their messages stand in the margin beside it."""
     if not notes:
         return Markup("")
-    return Markup("").join(Markup('<a class="badge %s" href="#problem-%d">%d</a>')
-                           % (n.problem.severity, n.number, n.number) for n in notes)
+    return Markup('<span class="badges">%s</span>') % Markup("").join(
+        Markup('<a class="badge %s" href="#problem-%d">%d</a>') % (n.problem.severity, n.number, n.number)
+        for n in notes)
 
 
 # -- pages ----------------------------------------------------------------------------------------
@@ -224,7 +225,7 @@ table.form td p { margin: 0; }
                   border-radius: 3px; font: bold 11px/1.5 sans-serif; text-decoration: none; margin: 0 0 0 2px; }
 .badge.error, .note.error b { background: var(--error); } .badge.info, .note.info b { background: var(--info); }
 .note b { margin: 0 .4em 0 0; }
-td > .badge { float: right; }
+td > .badges { float: right; }
 .note .where { display: block; margin: 2px 0 0; word-break: break-all; }
 .where { color: #555; margin-left: .5em; font-family: monospace; font-size: 11px; }
 .problems { background: #fff; max-width: 1142px; margin: 0 auto 1em; padding: .6em 1em;
@@ -241,7 +242,7 @@ table.index td.n { text-align: right; font-variant-numeric: tabular-nums; }
 @page { size: A4; margin: 15mm; }
 @media print {
   body { background: #fff; font-size: 12px; }
-  nav, .problems, .margin, .badge, .no-print { display: none !important; }
+  nav, .problems, .margin, .badges, .no-print { display: none !important; }
   .paper { display: block; }
   main { padding: 0; max-width: none; }
   .sheet { box-shadow: none; padding: 0; max-width: none; margin: 0; }
