@@ -4,7 +4,6 @@ from __future__ import annotations
 import http.client
 import os
 import threading
-from pathlib import Path
 
 import lxml.html
 import pytest

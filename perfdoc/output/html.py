@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from jinja2.sandbox import SandboxedEnvironment
-from lxml import etree
 from markupsafe import Markup, escape
 
 from ..input.model import Project, Unit
