@@ -84,6 +84,10 @@ class Inputs:
         # one string, not 20,000 chunks: a file name holds no NUL, a digest is hex
         return _digest(self.common, "\0".join(f"{name}\0{digest}" for name, digest in self.specs.items()))
 
+    def with_option(self, option: str) -> Inputs:
+        """The inputs of a build with an option that changes every document (--comments)."""
+        return Inputs(_digest(self.common, option), self.specs, self.stats)
+
     def document_key(self, spec_names: list[str], file_name: str) -> str:
         """What one document is built from: the shared inputs, its specs and its own name."""
         return _digest(self.common, file_name, *(self.specs[name] for name in spec_names))

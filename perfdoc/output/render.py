@@ -102,6 +102,10 @@ class Renderer:
             self._compiled[key] = DocxTemplate(kind.template)
         return self._compiled[key]
 
+    def printed(self, project: Project) -> dict[str, Any]:
+        """A project's data as its template sees it (output/anchors.py traces it)."""
+        return project_data(project)
+
     def render(self, unit: Unit, projects: list[Project], *, summary: bool) -> bytes:
         """The bytes of one document: a project's form, or the 汇总表 of `projects`."""
         template = self.template(unit.kind)
