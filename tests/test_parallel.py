@@ -48,10 +48,13 @@ def test_jobs_zero_means_one_per_core(run_cli, tmp_path):
 def test_processes_are_chosen_from_the_work(monkeypatch):
     from perfdoc.make import parallel
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (1.0, 1.0, 1.0))  # this build alone
     assert parallel.processes(8, 10_000) == 2           # no more than the processors
     assert parallel.processes(2, 100) == 1              # a small unit stays in one process
     assert parallel.processes(2, 2 * parallel.PROJECTS_PER_PROCESS) == 2
     assert parallel.processes(1, 10_000) == 1
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (3.0, 3.0, 3.0))  # both cores busy elsewhere
+    assert parallel.processes(2, 10_000) == 1
 
 
 def test_no_progress_bar_when_not_at_a_terminal(run_cli, tmp_path, monkeypatch):

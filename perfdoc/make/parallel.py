@@ -19,8 +19,9 @@ from typing import Callable
 # Several batches per worker: one that is slowed by the rest of the machine takes fewer.
 BATCHES_PER_JOB = 8
 # Below this many projects per process a worker does not earn its start (fork, a template
-# compiled again, results pickled back): measured on 2 cores, -j 2 paid from about 400 projects.
-PROJECTS_PER_PROCESS = 200
+# compiled again, pieces pickled back) — validation stays serial, so only rendering is shared
+# out: measured on 2 cores, -j 2 at 1000 projects was no faster than serial (BENCH.md).
+PROJECTS_PER_PROCESS = 1000
 
 # Forked workers start at once, with perfdoc imported and the specs in memory; elsewhere the
 # platform's default (spawn: Windows, macOS) is the safe one.
@@ -38,7 +39,13 @@ def processes(jobs: int, projects: int) -> int:
         available = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         available = os.cpu_count() or 1
-    return max(1, min(jobs, available, projects // PROJECTS_PER_PROCESS))
+    # Processors other programs keep busy are not ours: the load average counts this process
+    # (it has been checking specs until now) and every other runnable one.
+    try:
+        idle = available - max(0, round(os.getloadavg()[0]) - 1)
+    except (AttributeError, OSError):  # no load average (Windows)
+        idle = available
+    return max(1, min(jobs, idle, projects // PROJECTS_PER_PROCESS))
 
 
 def write_in_processes(unit, projects: list, forms: dict, summary: Path | None, *, jobs: int,
