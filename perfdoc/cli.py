@@ -76,7 +76,8 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="输出文件夹（默认 output/ 下与规格文件夹同名的路径，如 specs/2025 → output/2025）。")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-              help="同时生成的进程数；0 表示每个 CPU 核一个。结果与单进程逐字节相同。")
+              help="同时生成的进程数上限；0 表示每个 CPU 核一个。项目少（每进程不足 1000 个）或 CPU 正忙时"
+                   "只用一个进程，因为多开进程反而更慢。结果与单进程逐字节相同。")
 @click.option("--force", is_flag=True, help="全部重新生成，即使规格、模板和 perfdoc 都没有变化。")
 @click.option("--comments", type=click.Choice(["warnings", "all"]), is_flag=False, flag_value="warnings",
               default=None, help="把每个警告（和错误）作为 Word 批注写在它所在的单元格上，作者为 perfdoc；"
