@@ -29,8 +29,6 @@ from typing import Callable
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path.insert(0, str(BENCH))
-from generate import generate  # noqa: E402  (bench/ is not a package)
 
 
 @dataclass
@@ -156,7 +154,7 @@ class Bench:
         """Every row of one column of the table: a fresh unit of n projects, each command on it,
         round by round."""
         specs, out = work / "specs", work / "perfdoc"
-        generate(n, specs)
+        self.generate(n, specs)
         checks: dict[str, str] = {}
         steps = [*self.perfdoc_steps(specs, out, work, checks), *self.alternatives(specs, work)]
         rows = measure_rounds(steps, self.args.repeat)
@@ -164,6 +162,11 @@ class Bench:
         if self.args.problems:
             rows.update(self.with_problems(n, work))
         self.results[n], self.checks[n] = rows, checks
+
+    def generate(self, n: int, specs: Path, *flags: str) -> None:
+        """Write the unit in a child process: each command's peak memory is read from wait4, and
+        a child forked from a parent that had generated 10,000 specs would start that large."""
+        subprocess.run([*self.script("generate.py"), str(n), str(specs), *flags], check=True)
 
     def perfdoc_steps(self, specs: Path, out: Path, work: Path, checks: dict) -> list[Step]:
         jobs, parallel = self.args.jobs, work / f"perfdoc-j{self.args.jobs}"
@@ -221,7 +224,7 @@ class Bench:
     def with_problems(self, n: int, work: Path) -> dict[str, Timing]:
         """validate against the libyaml parse on the same unit with problems planted in it."""
         specs = work / "specs-problems"
-        generate(n, specs, problems=True)
+        self.generate(n, specs, "--problems")
         return {f"{name} (many problems)": timing for name, timing in measure_rounds(
             [Step("validate", [*self.perfdoc, "validate", str(specs)]),
              Step("libyaml parse only", [*self.script("libyaml_parse.py"), str(specs)])],

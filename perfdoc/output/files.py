@@ -17,14 +17,22 @@ def safe_file_name(name: str) -> str:
 
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write to a temporary name in the same folder, then rename: never a half-written document."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # The folder is made only when missing, and the temporary file removed only on failure: a
+    # build writes a thousand files, and each saved system call is a thousand saved.
+    temporary = f"{path.parent}{os.sep}.{path.name}.{os.getpid()}.tmp"
     try:
-        temporary.write_bytes(data)
+        try:
+            file = open(temporary, "wb")
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            file = open(temporary, "wb")
+        with file:
+            file.write(data)
         os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
     return path
 
 
