@@ -4,8 +4,10 @@ What a programmer would write who knows this one form and wants it as fast as Py
 template's document.xml is cut once into static pieces around its `{{ … }}` fields; each project's
 table is a str.join of those pieces and escaped values, built once and reused for the 汇总表; the
 package is the template's other parts (deflated once) plus that string, zipped by perfdoc's own
-package writer so that both write the same bytes the same way. No template engine, no
-validation, no model, no XML tree. The specs are read with libyaml (CSafeLoader).
+package writer. Its XML is perfdoc's, part for part; its zip bytes differ since perfdoc deflates
+each form once as a piece (tight_writer.py does that too). No template engine, no validation,
+no model, no XML tree. The specs are read with libyaml (CSafeLoader). This is issue 6's
+yardstick, kept as it was so that figures stay comparable.
 
     python bench/near_limit.py SPEC_FOLDER OUT_FOLDER
 """
