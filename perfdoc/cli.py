@@ -77,9 +77,12 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
               help="同时生成的进程数；0 表示每个 CPU 核一个。结果与单进程逐字节相同。")
 @click.option("--force", is_flag=True, help="全部重新生成，即使规格、模板和 perfdoc 都没有变化。")
+@click.option("--xlsx", is_flag=True,
+              help="另生成 Excel 工作簿 <单位><年度>年度项目绩效目标汇总表.xlsx（项目一览、绩效指标…）；"
+                   "多个单位时另有跨单位的主管部门工作簿。")
 @TEMPLATES_OPTION
 @click.pass_context
-def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templates) -> None:
+def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templates, xlsx: bool = False) -> None:
     """检查规格并生成 Word 文档：每个项目一份，另加单位的汇总表。
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
@@ -88,7 +91,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
     progress = ProgressBar(click.get_text_stream("stderr"))
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
-                      jobs=jobs or os.cpu_count() or 1, force=force, progress=progress)
+                      jobs=jobs or os.cpu_count() or 1, force=force, progress=progress, xlsx=xlsx)
     finally:
         progress.finish()
     _report(result.specs.problems, "text", err=True, notes=False)  # a build shows what needs fixing
@@ -247,9 +250,10 @@ def _run(ctx, fn, *args, **kwargs):
     """Run a pipeline step, turning a usage or template mistake into a message, not a traceback."""
     from .input.kinds import KindError, TemplateError
     from .input.folder import UsageError
+    from .output.xlsx import CellTooLong
     try:
         return fn(*args, **kwargs)
-    except (UsageError, KindError, TemplateError) as exc:
+    except (UsageError, KindError, TemplateError, CellTooLong) as exc:
         if ctx.obj.get("debug"):
             raise
         click.echo(f"perfdoc: {exc}", err=True)

@@ -104,12 +104,13 @@ def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Uni
 
 
 def build(target: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
-          force: bool = False, progress: Progress | None = None) -> BuildResult:
+          force: bool = False, progress: Progress | None = None, xlsx: bool = False) -> BuildResult:
     """Read and check the specs, then write each valid project's form and the unit's 汇总表.
 
     A whole folder built again rewrites only the documents whose inputs changed since its last
     build into the same output folder (incremental.py); `force` rewrites them all. `jobs` > 1
-    renders in that many processes, writing the same bytes.
+    renders in that many processes, writing the same bytes. `xlsx` adds the unit's workbook
+    beside the 汇总表 (make/workbook.py), under the same rules.
     """
     target = Path(target)
     folder = target if target.is_dir() else target.parent
@@ -121,7 +122,8 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     previous = incremental.Manifest.load(out, folder) if inputs and out else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
-    if previous and not force and previous.is_up_to_date(inputs, out):
+    if previous and not force and previous.is_up_to_date(inputs, out) \
+            and (not xlsx or workbook_name(unit) in previous.documents):
         return _replay(previous, folder, out)
 
     # 2. Read and check every spec.
@@ -129,7 +131,8 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     result = BuildResult(specs)
     if specs.unit is not None:
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
-        documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir())
+        documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir(),
+                                   xlsx=xlsx)
         # 4. Write those whose inputs changed since the last build.
         changed, current = [], []
         for document in documents:
@@ -162,7 +165,7 @@ def default_output(folder: Path) -> Path:
 
 
 def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None,
-                   result: BuildResult, whole_unit: bool = True) -> list[Document]:
+                   result: BuildResult, whole_unit: bool = True, xlsx: bool = False) -> list[Document]:
     """The documents a build of these specs writes; a project with errors is left out (and said so).
 
     Building one project file writes its form only: a 汇总表 of one project would overwrite
@@ -188,7 +191,17 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
         result.skipped.append((out / summary_name, "有项目存在错误，汇总表未生成"))
     elif whole_unit and good:
         documents.append(Document(out / summary_name, unit, good, True, key(good, summary_name)))
+    # … and, with --xlsx, the unit's workbook, which like the 汇总表 holds every project or none.
+    if xlsx and whole_unit and specs.has_errors:
+        result.skipped.append((out / workbook_name(unit), "有项目存在错误，工作簿未生成"))
+    elif xlsx and whole_unit and good:
+        documents.append(Document(out / workbook_name(unit), unit, good, True, key(good, workbook_name(unit))))
     return documents
+
+
+def workbook_name(unit: Unit | None) -> str | None:
+    """The unit's workbook (build --xlsx): the 汇总表's title, e.g. …2025年度项目绩效目标汇总表.xlsx."""
+    return safe_file_name(unit.summary_title) + ".xlsx" if unit is not None else None
 
 
 def write_documents(documents: list[Document], *, jobs: int = 1, progress: Progress | None = None) -> None:

@@ -1,0 +1,202 @@
+"""What `build --xlsx` puts in a workbook: the model turned into plain rows (XLSX_LAYOUT.md).
+
+A unit's workbook `<单位><年度>年度项目绩效目标汇总表.xlsx` has the sheets 单位, 项目一览 (one row
+per project and a 合计 of formulas), 绩效指标 (one row per indicator in the budget system's
+import columns 计算符号 | 指标值 | 计量单位, and the value as written in 原文) and, for a kind
+that names one (the 自评表), 自评结果 with each project's 等级. The 主管部门's workbook across
+units (make/units.py) uses the same rows with a 单位 column, streamed one unit at a time.
+
+Values are the author's as written (a blank 执行率 stays blank in 项目一览); what the form
+computes is shown where the sheet is about results (自评结果).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..input.kinds import FieldSpec, FormKind
+from ..input.model import Project, Unit
+from ..input.values import QUALITATIVE, split_value
+from ..output.xlsx import Column, Formula, Workbook, cell
+from ..rules.figures import Figures
+
+# The budget system's indicator grid: the levels, then the value split three ways, then as written.
+LEVEL_HEADERS = ("一级指标", "二级指标", "三级指标")
+SPLIT_HEADERS = ("计算符号", "指标值", "计量单位", "原文")
+COLUMN_TYPES = {"text": "text", "date": "date", "amount": "amount", "number": "number", "percent": "percent"}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One 项目一览 column: a field that is not a group, by its dotted path."""
+    dotted: str
+    spec: FieldSpec
+    header: str
+
+
+def project_leaves(kind: FormKind) -> list[Leaf]:
+    """Every non-indicator field in form order except 项目名称 (the row's own name), headed by
+    the shortest end of its path that is unique: 项目资金总额, 项目资金总额明细.其他资金, 其他资金 → see
+    README (two fields named 其他资金 are told apart by their group)."""
+    found = list(_leaves(kind.fields, ""))
+    parts = [dotted.split(".") for dotted, _ in found]
+    leaves = []
+    for (dotted, spec), path in zip(found, parts):
+        for size in range(1, len(path) + 1):
+            tail = path[-size:]
+            if sum(1 for other in parts if other[-size:] == tail) == 1:
+                break
+        leaves.append(Leaf(dotted, spec, ".".join(tail)))
+    return [leaf for leaf in leaves if leaf.dotted != "项目名称"]
+
+
+def _leaves(specs, prefix: str):
+    for spec in specs:
+        if spec.type == "group":
+            yield from _leaves(spec.fields, f"{prefix}{spec.key}.")
+        elif spec.type != "indicators":
+            yield prefix + spec.key, spec
+
+
+def overview_columns(kind: FormKind, *, by_unit: bool = False) -> list[Column]:
+    """序号 | (单位) | 项目名称 | every field | 指标数; amounts and 指标数 totalled."""
+    columns = [Column("序号", "count")] + ([Column("单位")] if by_unit else []) + [Column("项目名称")]
+    for leaf in project_leaves(kind):
+        kind_of = "text" if leaf.spec.format else COLUMN_TYPES[leaf.spec.type]
+        columns.append(Column(leaf.header, kind_of, total=kind_of == "amount"))
+    return columns + [Column("指标数", "count", total=True)]
+
+
+def overview_row(project: Project, number: int, leaves: list[Leaf], unit_name: str | None = None) -> list:
+    """A project's 项目一览 row, values as written."""
+    indicators = project.get(project.kind.indicator_field.key) if project.kind.indicator_field else None
+    return [number, *([unit_name] if unit_name is not None else []), project.name,
+            *(project.get(leaf.dotted) for leaf in leaves), len(indicators or [])]
+
+
+def indicator_columns(kind: FormKind, *, by_unit: bool = False) -> list[Column]:
+    field = kind.indicator_field
+    keys = [c.key for c in field.columns]
+    value_at = keys.index(field.value_column) if field.value_column in keys else len(keys)
+    levels = field.columns[:value_at]
+    level_headers = LEVEL_HEADERS if len(levels) == len(LEVEL_HEADERS) else tuple(c.key for c in levels)
+    rest = [c for c in field.columns[value_at + 1:]]
+    return ([Column("单位")] if by_unit else []) + [Column("项目名称")] \
+        + [Column(h) for h in level_headers] \
+        + [Column("计算符号"), Column("指标值", "figure"), Column("计量单位"), Column("原文")] \
+        + [Column(c.key, COLUMN_TYPES.get(c.type, "text")) for c in rest]
+
+
+def indicator_rows(project: Project, unit_name: str | None = None) -> list[list]:
+    """One row per indicator, in printed order; the value split by the grammar, kept whole as 原文."""
+    field = project.kind.indicator_field
+    if field is None:
+        return []
+    keys = [c.key for c in field.columns]
+    value_at = keys.index(field.value_column) if field.value_column in keys else len(keys)
+    rows = []
+    for row in project.get(field.key) or []:
+        written = row.get(field.value_column) or ""
+        split = split_value(written)
+        parts = ["", "", ""] if split is None else [split.sign, split.value, split.unit]
+        rows.append([*([unit_name] if unit_name is not None else []), project.name,
+                     *(row.get(k) for k in keys[:value_at]), *parts, written,
+                     *(row.get(k) for k in keys[value_at + 1:])])
+    return rows
+
+
+# -- 自评结果 (a kind's options.workbook.results) ---------------------------------------------
+def results_spec(kind: FormKind) -> dict | None:
+    return (kind.options.get("workbook") or {}).get("results")
+
+
+def results_columns(kind: FormKind, spec: dict) -> list[Column]:
+    """The configured columns, each typed as its field (amounts totalled), then 等级."""
+    columns = []
+    for header, dotted in spec["columns"].items():
+        field = field_at(kind, dotted)
+        kind_of = COLUMN_TYPES.get(field.type, "text") if field else "text"
+        columns.append(Column(header, kind_of, total=kind_of == "amount"))
+    return columns + [Column("等级")]
+
+
+def field_at(kind: FormKind, dotted: str) -> FieldSpec | None:
+    spec = None
+    for part in dotted.split("."):
+        spec = kind.field(part) if spec is None else spec.child(part)
+        if spec is None:
+            return None
+    return spec
+
+
+def results_row(project: Project, spec: dict, row_number: int) -> list:
+    """A project's results: what its form shows (computed where left blank), and its 等级 as a
+    formula on its 总分, so a 总分 edited in Excel regrades."""
+    figures = Figures(project)
+    values = []
+    for dotted in spec["columns"].values():
+        values.append(project.name if dotted == "项目名称" else figures.effective(dotted))
+    score = values[list(spec["columns"]).index(spec["grade_of"])]
+    score_cell = cell(row_number, list(spec["columns"]).index(spec["grade_of"]))
+    return values + [Formula(grade_formula(score_cell, spec["grades"]), grade(score, spec["grades"]))
+                     if score is not None else None]
+
+
+def grade(score: Decimal | None, bands: list[dict]) -> str:
+    """The 等级 of a 总分: the first band whose lower bound it reaches (优 ≥ 90, 良 ≥ 80 …)."""
+    if score is None:
+        return ""
+    for band in bands:
+        if score >= Decimal(str(band["不低于"])):
+            return band["等级"]
+    return ""
+
+
+def grade_formula(score_cell: str, bands: list[dict]) -> str:
+    formula = '""'
+    for band in reversed(bands):
+        formula = f'IF({score_cell}>={band["不低于"]},"{band["等级"]}",{formula})'
+    return f'=IF({score_cell}="","",{formula})'
+
+
+# -- a unit's workbook ---------------------------------------------------------------------
+def unit_workbook(unit: Unit, projects: list[Project]) -> bytes:
+    """The unit's workbook as bytes: 单位, 项目一览, 绩效指标 (and 自评结果)."""
+    buffer = io.BytesIO()
+    book = Workbook(buffer)
+    title, kind = unit.summary_title, unit.kind
+
+    sheet = book.sheet("单位", title, [Column("栏目"), Column("内容")])
+    for label, value in unit_rows(unit):
+        sheet.append([label, value])
+    sheet.finish()
+
+    leaves = project_leaves(kind)
+    sheet = book.sheet("项目一览", title, overview_columns(kind))
+    for number, project in enumerate(projects, 1):
+        sheet.append(overview_row(project, number, leaves))
+    sheet.total(label_column=1)
+    sheet.finish()
+
+    if kind.indicator_field is not None:
+        sheet = book.sheet("绩效指标", title, indicator_columns(kind))
+        for project in projects:
+            for row in indicator_rows(project):
+                sheet.append(row)
+        sheet.finish()
+
+    spec = results_spec(kind)
+    if spec:
+        sheet = book.sheet(spec.get("sheet") or "自评结果", title, results_columns(kind, spec))
+        for project in projects:
+            sheet.append(results_row(project, spec, sheet.row))
+        sheet.total(label_column=0)
+        sheet.finish()
+    book.close()
+    return buffer.getvalue()
+
+
+def unit_rows(unit: Unit) -> list[tuple[str, object]]:
+    """The 单位 sheet: 单位, 年度, 表式, then the defaults the unit file gives its projects."""
+    return [("单位", unit.name), ("年度", unit.year), ("表式", unit.kind.name), *unit.defaults.items()]
