@@ -60,11 +60,16 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--strict", is_flag=True, help="把警告也当作错误（退出码 1）。")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               help="输出格式：text（默认）或 json。")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="多个单位时同时检查的进程数；0 表示每个 CPU 核一个。")
 @TEMPLATES_OPTION
 @click.pass_context
-def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> None:
-    """检查一个单位的规格文件夹（或其中一个项目文件）。"""
+def validate(ctx, target: Path, strict: bool, output_format: str, templates, jobs: int = 1) -> None:
+    """检查一个单位的规格文件夹（或其中一个项目文件）；TARGET 下是多个单位文件夹时逐个检查，并做跨单位检查。"""
     from .make.pipeline import read_specs
+    from .make.units import is_units_folder
+    if is_units_folder(target):
+        _validate_units(ctx, target, strict, output_format, list(templates), jobs or os.cpu_count() or 1)
     specs = _run(ctx, read_specs, target, templates=list(templates))
     _report(specs.problems, output_format, err=False)
     sys.exit(_exit_code(specs.problems, strict))
@@ -86,8 +91,12 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
     """检查规格并生成 Word 文档：每个项目一份，另加单位的汇总表。
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
+    TARGET 下是多个单位文件夹（各有 单位.yaml）时，每个单位生成到自己的输出文件夹，-j 按单位并行。
     """
     from .make.pipeline import build as run_build
+    from .make.units import is_units_folder
+    if is_units_folder(target):
+        _build_units(ctx, target, output, list(templates), jobs or os.cpu_count() or 1, force, xlsx)
     progress = ProgressBar(click.get_text_stream("stderr"))
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
@@ -104,6 +113,79 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
     if result.unchanged:
         click.echo(f"{len(result.unchanged)} 份文档的规格、模板和 perfdoc 都没有变化，未重写")
     sys.exit(_exit_code(result.specs.problems, strict=False))
+
+
+def _validate_units(ctx, target: Path, strict: bool, output_format: str, templates, jobs: int) -> None:
+    """validate over many unit folders: each unit's problems and summary line, the problems
+    across units, then the total; the exit code is the worst unit's."""
+    from .input.problems import summarize
+    from .make.units import validate_units
+    units_json = []
+
+    def shown(outcome) -> None:
+        if output_format == "json":
+            units_json.append({"folder": str(outcome.folder), "failure": outcome.failure,
+                               "problems": [p.as_dict() for p in outcome.problems],
+                               "summary": summarize(outcome.problems)})
+            return
+        for problem in outcome.problems:
+            click.echo(problem.format())
+        click.echo(f"{outcome.folder}: {_unit_summary(outcome)}")
+
+    result = _run(ctx, validate_units, target, templates=templates, jobs=jobs, on_unit=shown)
+    if output_format == "json":
+        click.echo(json.dumps({"units": units_json, "across": [p.as_dict() for p in result.across],
+                               "summary": _units_total(result)}, ensure_ascii=False, indent=2))
+    else:
+        for problem in result.across:
+            click.echo(problem.format())
+        click.echo(_units_total(result))
+    failed = result.has_errors or (strict and result.counts["warning"] > 0)
+    sys.exit(1 if failed else 0)
+
+
+def _build_units(ctx, target: Path, output, templates, jobs: int, force: bool, xlsx: bool) -> None:
+    """build over many unit folders: per unit its problems, files and summary line; then the
+    problems across units, the workbook across units (--xlsx) and the total."""
+    from .make.units import build_units
+
+    def shown(outcome) -> None:
+        for problem in outcome.problems:
+            if problem.severity != "info":
+                click.echo(problem.format(), err=True)
+        for path, why in outcome.skipped:
+            click.echo(f"{path}: 未生成：{why}", err=True)
+        for path in outcome.removed:
+            click.echo(f"已删除过期的 {path}", err=True)
+        for path in outcome.written:
+            click.echo(f"已生成 {path}")
+        files = f"生成 {len(outcome.written)} 份" + (f"，{outcome.unchanged} 份没有变化" if outcome.unchanged else "")
+        click.echo(f"{outcome.folder} → {outcome.out}: {files}；{_unit_summary(outcome)}")
+
+    result = _run(ctx, build_units, target, output=output, templates=templates, jobs=jobs, force=force,
+                  xlsx=xlsx, on_unit=shown)
+    for problem in result.across:
+        click.echo(problem.format(), err=True)
+    if result.workbook_skipped:
+        click.echo(f"perfdoc: {result.workbook_skipped}", err=True)
+    elif result.workbook and result.workbook_unchanged:
+        click.echo(f"{result.workbook} 的各单位规格都没有变化，未重写")
+    elif result.workbook:
+        click.echo(f"已生成 {result.workbook}")
+    click.echo(_units_total(result))
+    sys.exit(1 if result.has_errors else 0)
+
+
+def _unit_summary(outcome) -> str:
+    from .input.problems import summarize
+    return f"无法处理：{outcome.failure}" if outcome.failure else summarize(outcome.problems)
+
+
+def _units_total(result) -> str:
+    counts = result.counts
+    failed = f"，{result.failed} 个单位无法处理" if result.failed else ""
+    return (f"共 {result.units} 个单位{failed}：{counts['error']} 个错误，{counts['warning']} 个警告，"
+            f"{counts['info']} 条提示（其中跨单位 {len(result.across)} 条）")
 
 
 @main.command()

@@ -210,3 +210,15 @@ def test_no_clock_in_the_workbook(built_2025):
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = archive.read("docProps/core.xml").decode("utf-8")
     assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">1980-01-01T00:00:00Z</dcterms:created>" in core
+
+
+def test_a_build_without_xlsx_keeps_a_current_workbook_and_removes_a_stale_one(tmp_path):
+    specs = tmp_path / "specs"
+    shutil.copytree(SPECS / "2026", specs)
+    out = tmp_path / "out"
+    workbook = next(p for p in build(specs, output=out, xlsx=True).written if p.suffix == ".xlsx")
+    build(specs, output=out)
+    assert workbook.is_file()
+    first = sorted(specs.glob("0*.yaml"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n# 改过\n", encoding="utf-8")
+    assert workbook in build(specs, output=out).removed and not workbook.exists()

@@ -200,3 +200,119 @@ def unit_workbook(unit: Unit, projects: list[Project]) -> bytes:
 def unit_rows(unit: Unit) -> list[tuple[str, object]]:
     """The 单位 sheet: 单位, 年度, 表式, then the defaults the unit file gives its projects."""
     return [("单位", unit.name), ("年度", unit.year), ("表式", unit.kind.name), *unit.defaults.items()]
+
+
+# -- the 主管部门's workbook across units (make/units.py) ---------------------------------------
+@dataclass
+class UnitRows:
+    """One unit's share of the workbook across units: plain rows, made where the unit was read
+    (a -j worker) and written as they arrive, so only one unit's rows are ever held."""
+    name: str
+    folder: str
+    year: int
+    kind: str
+    department: str
+    overview: list[list]
+    indicators: list[list]
+    stats: list[tuple[str, int, int, Decimal]]   # per project: 项目类别, 指标数, 定量指标数, 金额
+
+
+def unit_rows_for_summary(unit: Unit, projects: list[Project], folder: str) -> UnitRows:
+    """A unit's rows for the workbook across units, numbered from 1 (renumbered when written)."""
+    leaves = project_leaves(unit.kind)
+    budget = unit.kind.checks.get("budget")
+    overview, indicators, stats = [], [], []
+    for number, project in enumerate(projects, 1):
+        overview.append(overview_row(project, number, leaves, unit.name))
+        rows = indicator_rows(project, unit.name)
+        indicators += rows
+        quantitative = sum(1 for r in rows if r[5] not in (None, "", QUALITATIVE))  # 计算符号
+        amount = project.get(budget) if budget else None
+        stats.append((str(project.get("项目类别") or ""), len(rows), quantitative,
+                      amount if isinstance(amount, Decimal) else Decimal(0)))
+    return UnitRows(unit.name, folder, unit.year, unit.kind.name, unit.defaults.get("主管部门", ""),
+                    overview, indicators, stats)
+
+
+@dataclass
+class Tally:
+    """Counts for one line of the 统计 sheet."""
+    units: set
+    projects: int = 0
+    indicators: int = 0
+    quantitative: int = 0
+    amount: Decimal = Decimal(0)
+
+    def add(self, unit: str, indicators: int, quantitative: int, amount: Decimal) -> None:
+        self.units.add(unit)
+        self.projects += 1
+        self.indicators += indicators
+        self.quantitative += quantitative
+        self.amount += amount
+
+    def row(self, group: str, name: str) -> list:
+        per_project = (Decimal(self.indicators) / self.projects).quantize(Decimal("0.01")) if self.projects else None
+        share = (Decimal(self.quantitative) * 100 / self.indicators).quantize(Decimal("0.01")) \
+            if self.indicators else None
+        return [group, name, len(self.units), self.projects, self.indicators, self.amount, per_project,
+                self.quantitative, share]
+
+
+class UnitsWorkbook:
+    """The workbook across units, written as the units arrive (XlsxWriter's constant_memory:
+    each sheet's finished rows go to a temporary file); only the 统计 tallies are kept."""
+
+    def __init__(self, target, kind: FormKind, title: str):
+        self.kind = kind
+        self.book = Workbook(target, streaming=True)
+        self.units = self.book.sheet("单位列表", title, [
+            Column("序号", "count"), Column("单位"), Column("规格文件夹"), Column("年度", "count"),
+            Column("表式"), Column("主管部门"), Column("项目数", "count", total=True),
+            Column("指标数", "count", total=True)])
+        self.overview = self.book.sheet("项目一览", title, overview_columns(kind, by_unit=True))
+        self.indicators = self.book.sheet("绩效指标", title, indicator_columns(kind, by_unit=True)) \
+            if kind.indicator_field else None
+        budget = kind.checks.get("budget")
+        money = field_at(kind, budget).label if budget and field_at(kind, budget) else "金额"
+        self.stats = self.book.sheet("统计", title, [
+            Column("分类"), Column("名称"), Column("单位数", "count"), Column("项目数", "count"),
+            Column("指标数", "count"), Column(f"{money}（元）", "amount"), Column("每个项目的指标数", "number"),
+            Column("定量指标数", "count"), Column("定量指标占比", "percent")])
+        self.total = Tally(set())
+        self.by_category: dict[str, Tally] = {}
+        self.by_unit: list[list] = []
+        self.number = 0
+        self.has_category = kind.field("项目类别") is not None
+
+    def add(self, rows: UnitRows) -> None:
+        """Write one unit's rows, then its 小计."""
+        self.units.append([len(self.by_unit) + 1, rows.name, rows.folder, rows.year, rows.kind,
+                           rows.department, len(rows.overview), len(rows.indicators)])
+        for row in rows.overview:
+            self.number += 1
+            self.overview.append([self.number, *row[1:]])
+        if rows.overview:
+            self.overview.subtotal(label_column=1, label=f"{rows.name} 小计")
+        for row in rows.indicators:
+            self.indicators.append(row)
+        unit_tally = Tally(set())
+        for category, indicators, quantitative, amount in rows.stats:
+            for tally in (self.total, unit_tally, self.by_category.setdefault(category or "（未填）", Tally(set()))):
+                tally.add(rows.folder, indicators, quantitative, amount)
+        self.by_unit.append(unit_tally.row("单位", rows.name))
+
+    def close(self) -> None:
+        """The 合计 rows and the 统计 sheet; then the file is complete."""
+        self.units.total(label_column=1)
+        self.overview.total(label_column=1)
+        for sheet in (self.units, self.overview, self.indicators):
+            if sheet is not None:
+                sheet.finish()
+        self.stats.append(self.total.row("全部", "全部单位"))
+        if self.has_category:
+            for category in sorted(self.by_category):
+                self.stats.append(self.by_category[category].row("项目类别", category))
+        for row in self.by_unit:
+            self.stats.append(row)
+        self.stats.finish()
+        self.book.close()
