@@ -21,7 +21,7 @@ from ..input.folder import UNIT_FILE_NAMES, UsageError, find_unit_file, project_
 from ..input.kinds import KindError
 from ..input.problems import Problem
 from ..output.files import safe_file_name
-from ..output.xlsx import CellTooLong, write_file
+from ..output.xlsx import CellTooLong
 from ..rules.across import UnitFacts, check_units, facts_of
 from . import incremental
 from .pipeline import Specs, build, default_output, read_specs, read_unit

@@ -4,8 +4,8 @@ header, numbers as numbers, and 合计 rows as formulas.
 XlsxWriter, not openpyxl: it only writes, which is all this needs; its constant_memory mode
 streams each sheet's rows to a temporary file, so a 主管部门's workbook of 100,000 indicator
 rows never sits in memory; and with a fixed creation date it writes the same bytes for the
-same rows (its zip entries carry a fixed 1980 date since its 1.0.4; the document's
-`created` property is the only clock left, fixed here).
+same rows (its zip entries carry a fixed 1980 date — tests/test_xlsx.py pins it; the
+document's `created` property is the only clock left, fixed here).
 
 The caller (make/workbook.py) decides what the rows are; this module only knows how a cell of
 each column type is written:
@@ -21,11 +21,9 @@ each column type is written:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -251,20 +249,6 @@ def _shown(column: Column, value) -> str:
     if column.type == "percent":
         return f"{value:.2f}%"
     return str(value)
-
-
-def write_file(path: Path, write) -> Path:
-    """Write a workbook through a temporary name in the same folder, then rename: never half a
-    workbook. `write(target)` fills a Workbook opened on `target`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-    return path
 
 
 def cell(row: int, col: int) -> str:
