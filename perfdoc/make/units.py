@@ -92,12 +92,13 @@ def validate_units(folder: Path, *, templates: list[Path] = (), jobs: int = 1,
                    on_unit: OnUnit = lambda outcome: None) -> UnitsResult:
     """Check every unit below `folder`, then the units against each other."""
     units = find_units(folder)
-    jobs_args = [(unit, None, list(templates), False, False, False) for unit in units]
+    jobs_args = [(unit, None, list(templates), False, False, False, "") for unit in units]
     return _run(jobs_args, jobs, on_unit, workbook=None)
 
 
 def build_units(folder: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
-                force: bool = False, xlsx: bool = False, on_unit: OnUnit = lambda outcome: None) -> UnitsResult:
+                force: bool = False, xlsx: bool = False, comments: str = "",
+                on_unit: OnUnit = lambda outcome: None) -> UnitsResult:
     """Build every unit below `folder` into its own output folder (OUT/<its path below folder>),
     and with `xlsx` the workbook across units into OUT."""
     folder = Path(folder)
@@ -106,12 +107,13 @@ def build_units(folder: Path, *, output: Path | None = None, templates: list[Pat
     outs = [base / unit.relative_to(folder) for unit in units]
     plan = _plan_workbook(folder, units, base, list(templates), force) if xlsx else None
     rows_wanted = bool(plan and plan.target)
-    jobs_args = [(unit, out, list(templates), force, xlsx, rows_wanted) for unit, out in zip(units, outs)]
+    jobs_args = [(unit, out, list(templates), force, xlsx, rows_wanted, comments) for unit, out in zip(units, outs)]
     return _run(jobs_args, jobs, on_unit, workbook=plan)
 
 
 # -- one unit (in this process or a -j worker) ---------------------------------------------
-def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, xlsx: bool, rows_wanted: bool):
+def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, xlsx: bool, rows_wanted: bool,
+              comments: str):
     """Validate (out is None) or build one unit: its outcome, and its workbook rows if wanted."""
     from .workbook import unit_rows_for_summary
     outcome = UnitOutcome(unit, out)
@@ -119,7 +121,7 @@ def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, 
         if out is None:
             specs = read_specs(unit, templates=templates)
         else:
-            result = build(unit, output=out, templates=templates, force=force, xlsx=xlsx)
+            result = build(unit, output=out, templates=templates, force=force, xlsx=xlsx, comments=comments)
             specs = result.specs
             outcome.written, outcome.skipped, outcome.removed = result.written, result.skipped, result.removed
             outcome.unchanged = len(result.unchanged)
