@@ -43,6 +43,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     \b
     perfdoc validate specs/2025   检查规格，按“文件:行:列”报告问题
     perfdoc build specs/2025      生成每个项目的申报表和单位的汇总表
+    perfdoc build specs/2025 --xlsx   另生成 Excel 工作簿（项目一览、绩效指标）
+    perfdoc build 各单位文件夹     多个单位：各自生成，跨单位检查（加 --xlsx 另有跨单位工作簿）
     perfdoc forms                 列出表式（申报表、目标表2020 …）及其字段
     perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
     perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格

@@ -222,3 +222,26 @@ def test_a_build_without_xlsx_keeps_a_current_workbook_and_removes_a_stale_one(t
     first = sorted(specs.glob("0*.yaml"))[0]
     first.write_text(first.read_text(encoding="utf-8") + "\n# 改过\n", encoding="utf-8")
     assert workbook in build(specs, output=out).removed and not workbook.exists()
+
+
+def test_selfeval_indicators_are_all_there_with_their_results(tmp_path):
+    build(SPECS / "2022", output=tmp_path, xlsx=True)
+    rows = rows_of(openpyxl.load_workbook(tmp_path / SELFEVAL_2022)["绩效指标"])
+    published = [(p["项目名称"], i) for p in fixture("001")["projects"] for i in p["绩效指标"]]
+    assert len(rows) == len(published)
+    for row, (project, indicator) in zip(rows, published):
+        assert row["项目名称"] == project and squash(row["原文"]) == squash(indicator["年度指标值"])
+        assert squash(row["实际完成值"]) == squash(indicator["实际完成值"])
+        assert (Decimal(str(row["分值"])), Decimal(str(row["得分"]))) == \
+            (Decimal(indicator["分值"]), Decimal(indicator["得分"]))
+
+
+def test_the_2020_form_puts_its_targets_in_the_same_columns(tmp_path):
+    result = build(SPECS / "2020", output=tmp_path, xlsx=True)
+    workbook = next(p for p in result.written if p.suffix == ".xlsx")
+    rows = rows_of(openpyxl.load_workbook(workbook)["绩效指标"])
+    published = [i for p in fixture("002")["projects"] for i in p["绩效目标"]]
+    assert [(squash(r["一级指标"]), squash(r["三级指标"]), squash(r["原文"])) for r in rows] == \
+        [(squash(i["一级目标"]), squash(i["三级目标"]), squash(i["指标目标值"])) for i in published]
+    overview = rows_of(openpyxl.load_workbook(workbook)["项目一览"])
+    assert overview[0]["项目总预算"] == fixture("002")["projects"][0]["上年度资金"]["项目总预算"]  # text, as typed
