@@ -203,3 +203,21 @@ def test_build_cli_prints_one_line_per_unit_and_the_total(tmp_path, monkeypatch)
     assert "specs/2025/区/二中 → output/2025/区/二中: 生成 4 份；没有发现问题" in lines
     assert f"已生成 output/2025/{WORKBOOK}" in lines
     assert lines[-1].startswith("共 2 个单位：0 个错误")
+
+
+def test_a_build_in_which_nothing_changed_checks_across_units_without_reading_the_specs(tmp_path, monkeypatch):
+    folder, first, second = make_units(tmp_path)
+    twice = second / "03_信息化运维项目.yaml"
+    twice.write_text((first / "02_信息化运维项目.yaml").read_text(encoding="utf-8").replace(
+        "项目名称: 信息化运维项目", "项目名称: 信息化运维项目\n实施单位: 上海科学技术交流中心"), encoding="utf-8")
+    out = tmp_path / "out"
+    found = [p.format() for p in build_units(folder, output=out).across]
+    assert any("project-in-two-units" in p for p in found)
+    import perfdoc.make.units as units
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("specs read again")
+    monkeypatch.setattr(units, "read_specs", no_reading)
+    again = build_units(folder, output=out)
+    assert [p.format() for p in again.across] == found
+    assert again.counts == {"error": 0, "warning": 5, "info": 28}

@@ -125,11 +125,15 @@ def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, 
             specs = result.specs
             outcome.written, outcome.skipped, outcome.removed = result.written, result.skipped, result.removed
             outcome.unchanged = len(result.unchanged)
-            if specs.unit is None:  # nothing changed, so the build only replayed its problems:
-                specs = read_specs(unit, templates=templates)  # read again for the facts and rows
+            if specs.unit is None:  # nothing changed, so the build only replayed its problems
+                outcome.facts = None if rows_wanted else _remembered_facts(unit, out)
+                if outcome.facts is None:  # read again for the facts (and rows)
+                    specs = read_specs(unit, templates=templates)
         outcome.problems = specs.problems
         if specs.unit is not None:
             outcome.facts = facts_of(specs.unit, specs.projects)
+            if out is not None:
+                _remember_facts(unit, out, outcome.facts)
         rows = None
         if rows_wanted and specs.unit is not None and not specs.has_errors:
             rows = unit_rows_for_summary(specs.unit, specs.projects, unit.as_posix())
@@ -137,6 +141,45 @@ def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, 
     except (UsageError, KindError, CellTooLong, OSError) as exc:
         outcome.failure = str(exc) if not isinstance(exc, OSError) else f"无法写入：{exc.filename or ''} {exc.strerror or exc}"
         return outcome, None
+
+
+# A unit's facts for the checks across units, kept beside its manifest: a build in which nothing
+# changed replays the unit's problems without reading its specs, and takes the facts from here.
+FACTS_NAME = ".perfdoc-facts.json"
+
+
+def _remember_facts(unit: Path, out: Path, facts: UnitFacts) -> None:
+    """Store the facts under the inputs digest of the unit's last build (its manifest's)."""
+    import json
+    from ..output.files import write_atomic
+    manifest = incremental.Manifest.load(out, unit)
+    if manifest is None:
+        return
+    def place(where):
+        return None if where is None else [where[0].name, where[1], where[2]]
+    data = {"inputs": manifest.inputs, "unit": [facts.path.name, facts.name, facts.year, facts.kind,
+                                                 place(facts.year_at), place(facts.kind_at)],
+            "projects": [[p.name, p.implementer, p.department, place(p.name_at), place(p.department_at)]
+                         for p in facts.projects]}
+    write_atomic(out / FACTS_NAME, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+def _remembered_facts(unit: Path, out: Path) -> UnitFacts | None:
+    """The stored facts, if they were made from exactly the inputs of the build just replayed."""
+    import json
+    from ..rules.across import ProjectFacts
+    manifest = incremental.Manifest.load(out, unit)
+    try:
+        data = json.loads((out / FACTS_NAME).read_text(encoding="utf-8"))
+        if manifest is None or data["inputs"] != manifest.inputs:
+            return None
+        def place(where):
+            return None if where is None else (unit / where[0], where[1], where[2])
+        file, name, year, kind, year_at, kind_at = data["unit"]
+        projects = tuple(ProjectFacts(n, i, d, place(at), place(d_at)) for n, i, d, at, d_at in data["projects"])
+        return UnitFacts(unit / file, name, year, kind, place(year_at), place(kind_at), projects)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None   # absent or damaged: read the specs instead
 
 
 # -- the run ---------------------------------------------------------------------------------
