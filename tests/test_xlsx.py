@@ -245,3 +245,17 @@ def test_the_2020_form_puts_its_targets_in_the_same_columns(tmp_path):
         [(squash(i["一级目标"]), squash(i["三级目标"]), squash(i["指标目标值"])) for i in published]
     overview = rows_of(openpyxl.load_workbook(workbook)["项目一览"])
     assert overview[0]["项目总预算"] == fixture("002")["projects"][0]["上年度资金"]["项目总预算"]  # text, as typed
+
+
+def test_a_text_longer_than_an_excel_cell_skips_the_workbook_and_says_where(tmp_path):
+    specs = tmp_path / "specs"
+    shutil.copytree(SPECS / "2026", specs)
+    first = sorted(specs.glob("0*.yaml"))[0]
+    lines = first.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("年度总体目标"))
+    lines[at] = "年度总体目标: " + "目标" * 17000
+    first.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = build(specs, output=tmp_path / "out", xlsx=True)
+    assert not [p for p in result.written if p.suffix == ".xlsx"]
+    reasons = [why for path, why in result.skipped if path.suffix == ".xlsx"]
+    assert reasons == [f"{first}:{at + 1} 的“年度总体目标”有 34000 字，超过 Excel 单元格的上限 32767 字，工作簿未生成"]

@@ -217,7 +217,12 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
     if xlsx and whole_unit and specs.has_errors:
         result.skipped.append((out / workbook_name(unit), "有项目存在错误，工作簿未生成"))
     elif xlsx and whole_unit and good:
-        documents.append(Document(out / workbook_name(unit), unit, good, True, key(good, workbook_name(unit))))
+        from .workbook import too_long_for_excel
+        refusal = too_long_for_excel(good)
+        if refusal:
+            result.skipped.append((out / workbook_name(unit), refusal))
+        else:
+            documents.append(Document(out / workbook_name(unit), unit, good, True, key(good, workbook_name(unit))))
     return documents
 
 

@@ -62,6 +62,7 @@ class UnitOutcome:
     removed: list[Path] = field(default_factory=list)
     unchanged: int = 0
     failure: str = ""            # the unit could not be read or built at all (its message)
+    refusal: str = ""            # why its rows cannot go into the workbook across units
     facts: UnitFacts | None = None
 
     @property
@@ -115,7 +116,7 @@ def build_units(folder: Path, *, output: Path | None = None, templates: list[Pat
 def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, xlsx: bool, rows_wanted: bool,
               comments: str):
     """Validate (out is None) or build one unit: its outcome, and its workbook rows if wanted."""
-    from .workbook import unit_rows_for_summary
+    from .workbook import too_long_for_excel, unit_rows_for_summary
     outcome = UnitOutcome(unit, out)
     try:
         if out is None:
@@ -136,7 +137,9 @@ def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, 
                 _remember_facts(unit, out, outcome.facts)
         rows = None
         if rows_wanted and specs.unit is not None and not specs.has_errors:
-            rows = unit_rows_for_summary(specs.unit, specs.projects, unit.as_posix())
+            outcome.refusal = too_long_for_excel(specs.projects) or ""
+            if not outcome.refusal:
+                rows = unit_rows_for_summary(specs.unit, specs.projects, unit.as_posix())
         return outcome, rows
     except (UsageError, KindError, CellTooLong, OSError) as exc:
         outcome.failure = str(exc) if not isinstance(exc, OSError) else f"无法写入：{exc.filename or ''} {exc.strerror or exc}"
@@ -186,7 +189,7 @@ def _remembered_facts(unit: Path, out: Path) -> UnitFacts | None:
 def _run(jobs_args: list[tuple], jobs: int, on_unit: OnUnit, workbook: "_WorkbookPlan | None") -> UnitsResult:
     result = UnitsResult()
     facts: list[UnitFacts] = []
-    writer, complete = None, bool(workbook and workbook.target)
+    writer, complete, refusal = None, bool(workbook and workbook.target), ""
     try:
         for outcome, rows in _in_order(jobs_args, jobs):
             result.units += 1
@@ -198,6 +201,7 @@ def _run(jobs_args: list[tuple], jobs: int, on_unit: OnUnit, workbook: "_Workboo
             if complete:
                 if rows is None:
                     complete = False   # a unit with errors: the workbook would lack its projects
+                    refusal = outcome.refusal
                 else:
                     writer = writer or workbook.open()
                     writer.add(rows)
@@ -206,7 +210,7 @@ def _run(jobs_args: list[tuple], jobs: int, on_unit: OnUnit, workbook: "_Workboo
         for problem in result.across:
             result.counts[problem.severity] += 1
         if workbook is not None:
-            _finish_workbook(workbook, writer, complete, result)
+            _finish_workbook(workbook, writer, complete, result, refusal)
     finally:
         if workbook is not None:
             workbook.discard()
@@ -327,13 +331,14 @@ def _matches(path: Path, recorded: dict) -> bool:
         and recorded.get("mtime_ns") == stat.st_mtime_ns
 
 
-def _finish_workbook(plan: _WorkbookPlan, writer, complete: bool, result: UnitsResult) -> None:
+def _finish_workbook(plan: _WorkbookPlan, writer, complete: bool, result: UnitsResult, refusal: str = "") -> None:
     """Rename the finished workbook into place, or say why there is none (and remove a stale one)."""
     import json
     import os
     from ..output.files import write_atomic
     if plan.skipped or (plan.target and not complete):
-        result.workbook_skipped = plan.skipped or "有单位存在错误，跨单位工作簿未生成"
+        result.workbook_skipped = plan.skipped or (f"跨单位工作簿未生成：{refusal}" if refusal
+                                                   else "有单位存在错误，跨单位工作簿未生成")
         if plan.path is not None and plan.path.exists():
             plan.path.unlink()   # stale: it no longer matches the specs
         return

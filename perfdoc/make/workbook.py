@@ -59,6 +59,32 @@ def _leaves(specs, prefix: str):
             yield prefix + spec.key, spec
 
 
+def too_long_for_excel(projects: list[Project]) -> str | None:
+    """Why a workbook of these projects cannot be written whole, or None: a text longer than an
+    Excel cell holds (32,767 UTF-16 units) would be cut, and nothing is ever cut silently."""
+    for project in projects:
+        for dotted, value in _texts(project.values, ""):
+            if len(value) > CELL_LIMIT // 2 and len(value.encode("utf-16-le")) // 2 > CELL_LIMIT:
+                line, _ = project.where(dotted)
+                return (f"{project.path}:{line} 的“{dotted.rpartition('.')[2]}”有 {len(value)} 字，"
+                        f"超过 Excel 单元格的上限 {CELL_LIMIT} 字，工作簿未生成")
+    return None
+
+
+CELL_LIMIT = 32767
+
+
+def _texts(value, dotted: str):
+    if isinstance(value, str):
+        yield dotted, value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _texts(child, f"{dotted}.{key}" if dotted else key)
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _texts(child, f"{dotted}.{index}")
+
+
 def overview_columns(kind: FormKind, *, by_unit: bool = False) -> list[Column]:
     """序号 | (单位) | 项目名称 | every field | 指标数; amounts and 指标数 totalled."""
     columns = [Column("序号", "count")] + ([Column("单位")] if by_unit else []) + [Column("项目名称")]
