@@ -73,6 +73,7 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates, job
     from .make.units import is_units_folder
     if is_units_folder(target):
         _validate_units(ctx, target, strict, output_format, list(templates), jobs or os.cpu_count() or 1)
+    _note_nested_units(target)
     specs = _run(ctx, read_specs, target, templates=list(templates))
     _report(specs.problems, output_format, err=False)
     sys.exit(_exit_code(specs.problems, strict))
@@ -106,6 +107,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
     if is_units_folder(target):
         _build_units(ctx, target, output, list(templates), jobs or os.cpu_count() or 1, force, xlsx,
                      comments or "")
+    _note_nested_units(target)
     progress = ProgressBar(click.get_text_stream("stderr"))
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
@@ -184,6 +186,15 @@ def _build_units(ctx, target: Path, output, templates, jobs: int, force: bool, x
         click.echo(f"已生成 {result.workbook}")
     click.echo(_units_total(result))
     sys.exit(1 if result.has_errors else 0)
+
+
+def _note_nested_units(target: Path) -> None:
+    """A unit folder with unit folders below it is built as the one unit it is: say so."""
+    from .make.units import find_units
+    nested = [u for u in find_units(target) if u != target] if target.is_dir() else []
+    if nested:
+        click.echo(f"perfdoc: 注意：{target} 本身是一个单位（有 单位.yaml），只处理了它；其下还有 {len(nested)} 个单位文件夹"
+                   f"（如 {nested[0]}）未处理——把各单位放在一个没有 单位.yaml 的文件夹中，再指向那个文件夹", err=True)
 
 
 def _unit_summary(outcome) -> str:

@@ -221,3 +221,28 @@ def test_a_build_in_which_nothing_changed_checks_across_units_without_reading_th
     again = build_units(folder, output=out)
     assert [p.format() for p in again.across] == found
     assert again.counts == {"error": 0, "warning": 5, "info": 28}
+
+
+def test_a_folder_of_specs_without_a_unit_file_is_an_error_not_silence(tmp_path, monkeypatch):
+    folder, first, second = make_units(tmp_path)
+    stray = folder / "三中"
+    stray.mkdir()
+    shutil.copy(first / "02_信息化运维项目.yaml", stray / "02_信息化运维项目.yaml")
+    templates = folder / "模板"   # a templates folder (its .docx) is not a stray unit
+    templates.mkdir()
+    shutil.copy(SPECS.parent / "templates" / "申报表.yaml", templates / "申报表.yaml")
+    shutil.copy(SPECS.parent / "templates" / "申报表.docx", templates / "申报表.docx")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate", "specs/2025"])
+    assert result.exit_code == 1
+    assert ("specs/2025/三中/02_信息化运维项目.yaml:1:1: error[no-unit-file]: specs/2025/三中 中有规格文件，"
+            "却没有单位文件 单位.yaml") in result.output
+    assert "模板" not in result.output
+
+
+def test_a_unit_with_units_below_it_says_that_they_were_left_alone(tmp_path, monkeypatch):
+    folder, first, second = make_units(tmp_path)
+    shutil.copytree(first, folder / "一中" / "分校")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate", "specs/2025/一中"])
+    assert "其下还有 1 个单位文件夹（如 specs/2025/一中/分校）未处理" in result.output

@@ -32,13 +32,28 @@ UNITS_MANIFEST = ".perfdoc-units.json"
 def find_units(folder: Path) -> list[Path]:
     """Every folder below `folder` that holds a 单位.yaml, in natural path order (hidden folders
     and symbolic links are not followed)."""
+    return [path for path, kind in _walk(folder) if kind == "unit"]
+
+
+def stray_spec_folders(folder: Path) -> list[Path]:
+    """Folders below `folder` with .yaml files but no 单位.yaml (and no .docx: not a 模板 folder):
+    their projects would be left out of every unit without a word."""
+    return [path for path, kind in _walk(folder) if kind == "stray"]
+
+
+def _walk(folder: Path) -> list[tuple[Path, str]]:
+    import os
     found = []
-    for path in sorted(Path(folder).rglob("*")):
-        if path.name in UNIT_FILE_NAMES and path.is_file() and not _hidden(path.relative_to(folder)) \
-                and not any(p.is_symlink() for p in path.relative_to(folder).parents if str(p) != "."):
-            found.append(path.parent)
-    return sorted(set(found), key=lambda p: [int(t) if t.isdigit() else t
-                                             for t in re.split(r"(\d+)", p.relative_to(folder).as_posix())])
+    for root, dirs, files in os.walk(folder):   # symbolic links to folders are not followed
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        here = Path(root)
+        if any(name in files for name in UNIT_FILE_NAMES):
+            found.append((here, "unit"))
+        elif any(Path(f).suffix in (".yaml", ".yml") and not f.startswith(".") for f in files) \
+                and not any(f.endswith(".docx") for f in files):
+            found.append((here, "stray"))
+    return sorted(found, key=lambda item: [int(t) if t.isdigit() else t for t in
+                                           re.split(r"(\d+)", item[0].relative_to(folder).as_posix())])
 
 
 def is_units_folder(target: Path) -> bool:
@@ -94,7 +109,7 @@ def validate_units(folder: Path, *, templates: list[Path] = (), jobs: int = 1,
     """Check every unit below `folder`, then the units against each other."""
     units = find_units(folder)
     jobs_args = [(unit, None, list(templates), False, False, False, "") for unit in units]
-    return _run(jobs_args, jobs, on_unit, workbook=None)
+    return _with_strays(_run(jobs_args, jobs, on_unit, workbook=None), folder)
 
 
 def build_units(folder: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
@@ -109,7 +124,19 @@ def build_units(folder: Path, *, output: Path | None = None, templates: list[Pat
     plan = _plan_workbook(folder, units, base, list(templates), force) if xlsx else None
     rows_wanted = bool(plan and plan.target)
     jobs_args = [(unit, out, list(templates), force, xlsx, rows_wanted, comments) for unit, out in zip(units, outs)]
-    return _run(jobs_args, jobs, on_unit, workbook=plan)
+    return _with_strays(_run(jobs_args, jobs, on_unit, workbook=plan), folder)
+
+
+def _with_strays(result: "UnitsResult", folder: Path) -> "UnitsResult":
+    """Add an error for each folder of specs that no unit file claims."""
+    from ..input.folder import project_files as spec_files
+    for stray in stray_spec_folders(folder):
+        first = spec_files(stray)[0]
+        result.across.insert(0, Problem(first, 1, 1, "error", "no-unit-file",
+                                        f"{stray} 中有规格文件，却没有单位文件 单位.yaml：其中的项目既不检查也不生成，"
+                                        f"也不在跨单位的汇总中（请补上 单位.yaml，或移出这个文件夹）"))
+        result.counts["error"] += 1
+    return result
 
 
 # -- one unit (in this process or a -j worker) ---------------------------------------------
