@@ -1,5 +1,5 @@
 """build --xlsx: the unit's workbook read back with openpyxl against the published forms, and
-recomputed by LibreOffice Calc (XLSX_LAYOUT.md is the layout agreed with `perfdoc import`)."""
+recomputed by LibreOffice Calc (the layout agreed with `perfdoc import`: README, "Excel 工作簿")."""
 from __future__ import annotations
 
 import csv

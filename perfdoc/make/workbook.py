@@ -1,4 +1,4 @@
-"""What `build --xlsx` puts in a workbook: the model turned into plain rows (XLSX_LAYOUT.md).
+"""What `build --xlsx` puts in a workbook: the model turned into plain rows (README: "Excel 工作簿").
 
 A unit's workbook `<单位><年度>年度项目绩效目标汇总表.xlsx` has the sheets 单位, 项目一览 (one row
 per project and a 合计 of formulas), 绩效指标 (one row per indicator in the budget system's
