@@ -345,3 +345,37 @@ def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
     total = sum(len(r.changes) for r in changed)
     click.echo(f"{len(changed)} 个文件中有 {total} 处指标值{'已改为' if write else '可改为'}系统格式", err=True)
     sys.exit(1 if problems or (check and changed and not write) else 0)
+
+
+@main.command("next")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="下一年度规格的文件夹（默认：把 SOURCE 文件夹名中的年度加一，如 specs/2025 → specs/2026）。")
+@click.option("--force", is_flag=True, help="覆盖下一年度文件夹中已有的同名文件。")
+@TEMPLATES_OPTION
+@click.pass_context
+def next_year(ctx, source: Path, output: Path | None, force: bool, templates) -> None:
+    """由本年度的规格生成下一年度的规格，并列出要核对的地方（文件:行）。
+
+    只改动文字本身：年度加一，日期推后一年（月末仍为月末，含 2 月 29 日），注释、键的顺序和写法原样保留。
+    年度资金、成本上限、年度总体目标和文字中提到的往年照录，列出待核对；下一年度表式新要求的一级指标
+    加一空行。不会覆盖已有文件，除非加 --force。
+    """
+    from .workflow.rollover import roll_forward
+    result = _run(ctx, roll_forward, source, output=output, force=force, templates=list(templates))
+    if result.specs.unit is None or result.specs.has_errors:
+        _report(result.specs.problems, "text", err=True, notes=False)
+        click.echo(f"perfdoc: {source} 的规格有错误，未生成下一年度的规格", err=True)
+        sys.exit(1)
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖（要覆盖请加 --force）", err=True)
+    if result.existing:
+        sys.exit(1)
+    for line in result.done:
+        click.echo(f"已生成 {line}")
+    for path in result.others:
+        click.echo(f"{path}: 原已在 {result.folder} 中，未改动", err=True)
+    click.echo(f"请核对以下 {len(result.review)} 处（{result.year} 年度的规格中沿用上一年度的内容）：")
+    for review in result.review:
+        click.echo(review.format())
+    click.echo(f"然后运行 perfdoc validate {result.folder}")
