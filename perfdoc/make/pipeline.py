@@ -51,8 +51,9 @@ class BuildResult:
 Progress = Callable[[int, int], None]  # (documents written so far, documents to write)
 
 
-def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
-    """Load, parse and check a unit's specs (a folder, or one project file in it)."""
+def read_specs(target: Path, *, templates: list[Path] = (), check: bool = True) -> Specs:
+    """Load, parse and check a unit's specs (a folder, or one project file in it); without
+    `check`, only what reading finds (`perfdoc diff` compares, it does not judge)."""
     target = Path(target)
     folder, only = (target.parent, target) if target.is_file() else (target, None)
     specs = Specs(folder)
@@ -76,7 +77,7 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
             specs.projects.append(project)
 
     # 5. The form's rules, on each project and across the unit.
-    if specs.unit is not None:
+    if specs.unit is not None and check:
         specs.problems += check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
     return specs
