@@ -47,6 +47,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
     perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
     perfdoc pdf output/2025       把生成的文档转成 PDF（LibreOffice）
+    perfdoc next specs/2025       由本年度的规格生成下一年度的（specs/2026），列出要核对的地方
+    perfdoc diff specs/2025 specs/2026   按表格的栏目比较两个版本（也可以是 git 修订：HEAD~1:specs/2026）
     """
     ctx.obj = {"debug": debug}
     # A run holds a unit's models — hundreds of thousands of small objects, almost no cycles —

@@ -296,3 +296,21 @@ def test_texts_differ_character_by_character():
     assert text_segments("2025年12月底前完成", "2026年12月底前完成") == [
         ["=", "202"], ["-", "5"], ["+", "6"], ["=", "年12月底前完成"]]
     assert text_segments("组织开展活动", "组织举办活动") == [["=", "组织"], ["-", "开展"], ["+", "举办"], ["=", "活动"]]
+
+
+# -- pre-commit ------------------------------------------------------------------------------------
+def test_the_pre_commit_hooks_run_perfdoc_commands():
+    """pre-commit's documented manifest: a list of hooks with id, name, entry, language."""
+    import yaml
+    from perfdoc.cli import main
+    hooks = yaml.safe_load((SPECS.parent / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    documented = {"id", "name", "entry", "language", "files", "exclude", "types", "types_or", "exclude_types",
+                  "always_run", "fail_fast", "verbose", "pass_filenames", "require_serial", "description",
+                  "language_version", "minimum_pre_commit_version", "args", "stages"}
+    assert [hook["id"] for hook in hooks] == ["perfdoc-validate", "perfdoc-fmt"]
+    for hook in hooks:
+        assert {"id", "name", "entry", "language"} <= set(hook) <= documented
+        program, command, *options = hook["entry"].split()
+        assert (program, hook["language"], hook["pass_filenames"]) == ("perfdoc", "python", False)
+        assert command in main.commands
+        assert all(any(o in p.opts for p in main.commands[command].params) for o in options)
