@@ -430,6 +430,8 @@ def diff(ctx, old: str, new: str, output_format: str, output: Path | None, pairs
         sides = [_run(ctx, read_side, source, cwd=Path.cwd(), workdir=Path(workdir), templates=list(templates))
                  for source in (old, new)]
         comparison = _run(ctx, compare, *sides, pinned=pairs)
+    for note in sides[0].notes + sides[1].notes:
+        click.echo(note, err=True)
     suffix = output.suffix.lower() if output else None
     if suffix in (".docx", ".xlsx"):
         from .output.comparison import docx_bytes, xlsx_bytes

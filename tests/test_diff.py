@@ -314,3 +314,15 @@ def test_the_pre_commit_hooks_run_perfdoc_commands():
         assert (program, hook["language"], hook["pass_filenames"]) == ("perfdoc", "python", False)
         assert command in main.commands
         assert all(any(o in p.opts for p in main.commands[command].params) for o in options)
+
+
+def test_a_value_that_cannot_be_read_is_compared_as_blank_and_said(edited, run_cli):
+    """A draft with an empty placeholder row (perfdoc next) or a typo can still be reviewed."""
+    spec = edited / "new" / "02_信息化运维项目.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("当年财政拨款: 311,966.00", "当年财政拨款: 31万"),
+                    encoding="utf-8")
+    result = run_cli("diff", "old", "new")
+    assert result.exit_code == 0
+    assert result.stderr == ("注意：new 中有 1 个值无法读取（如 new/02_信息化运维项目.yaml:9：“其中：当年财政拨款”应为金额（元），"
+                             "如 1,515,000.00，实际是“31万”），比较时按空白计；perfdoc validate 列出全部\n")
+    assert "  当年财政拨款：311,966.00 → （空）" in result.stdout.splitlines()

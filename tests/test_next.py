@@ -96,8 +96,10 @@ def test_dates_move_a_year_and_month_ends_stay_month_ends(date, rolled_on):
     assert next_date(dt.date.fromisoformat(date)).isoformat() == rolled_on
 
 
-def test_2024_to_2025_adds_a_cost_row_the_clerk_sees(run_cli, tmp_path, monkeypatch):
-    """成本指标 became a required 一级 in 2025: the rolled spec holds an empty row for it."""
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_2024_to_2025_adds_a_cost_row_the_clerk_sees(run_cli, tmp_path, monkeypatch, newline):
+    """成本指标 became a required 一级 in 2025: the rolled spec holds an empty row for it (in the
+    file's own line endings: one saved on Windows stays CRLF throughout)."""
     folder = copy_specs("2025", tmp_path)
     for path in folder.glob("0[2-8]_*.yaml"):
         path.unlink()
@@ -107,14 +109,16 @@ def test_2024_to_2025_adds_a_cost_row_the_clerk_sees(run_cli, tmp_path, monkeypa
     text = spec.read_text(encoding="utf-8").replace("2025-", "2024-")
     text = text.replace("  - 一级指标: 成本指标\n    二级指标: 经济成本指标\n    三级指标: 项目总成本、项目单项成本\n"
                         "    指标值: 总成本控制在批复预算内, 单项成本符合支出标准\n", "")
-    spec.write_text(text, encoding="utf-8")
+    spec.write_bytes(text.replace("\n", newline).encode("utf-8"))
     folder.rename(tmp_path / "2024")
     monkeypatch.chdir(tmp_path)
     result = run_cli("next", "2024")
     assert result.exit_code == 0, result.output
     assert "2025/01_绿色技术银行综合管理与运行.yaml:17: 绩效指标：新加的“成本指标”行，请填写三级指标和指标值" \
         in result.stdout.splitlines()
-    rolled = (tmp_path / "2025" / spec.name).read_text(encoding="utf-8").splitlines()
+    raw = (tmp_path / "2025" / spec.name).read_bytes().decode("utf-8")
+    assert raw.count(newline) == raw.count("\n")
+    rolled = raw.splitlines()
     assert rolled[14:21] == [
         "绩效指标:",
         "  # perfdoc next：2025 年度起必须有“成本指标”，请填写三级指标和指标值",

@@ -122,6 +122,7 @@ class Side:
     specs: Specs
     shown: dict[Path, str]             # file → how to name it (the git path for a revision)
     single: bool = False               # one project file, not a folder
+    notes: list[str] = field(default_factory=list)   # values that could not be read, compared as blank
 
     @property
     def unit(self) -> Unit:
@@ -143,13 +144,17 @@ def read_side(source: str, *, cwd: Path, workdir: Path, templates: list[Path] = 
         shown_as = {folder / n: f"{spec.revision}:{'' if base == '.' else base + '/'}{n}" for n in names}
     specs = read_specs(target, templates=list(templates), check=False)
     shown = shown_as or {}
-    if specs.unit is None or specs.has_errors:
-        first = next(p for p in specs.problems if p.is_error)
-        where = shown.get(first.path, str(first.path))
-        more = sum(1 for p in specs.problems if p.is_error) - 1
-        raise UsageError(f"{where}:{first.line}:{first.col}: {first.message}"
+    errors = [p for p in specs.problems if p.is_error]
+    read = {p.path for p in specs.projects}
+    unreadable = [p for p in errors if p.path not in read]  # the unit file, or a project not read at all
+    if specs.unit is None or unreadable:
+        first = (unreadable or errors)[0]
+        more = len(errors) - 1
+        raise UsageError(f"{shown.get(first.path, str(first.path))}:{first.line}:{first.col}: {first.message}"
                          + (f"（另有 {more} 个错误）" if more else "") + "：先修正才能比较")
-    return Side(source, specs, shown, single)
+    notes = [f"注意：{source} 中有 {len(errors)} 个值无法读取（如 {shown.get(errors[0].path, str(errors[0].path))}:"
+             f"{errors[0].line}：{errors[0].message}），比较时按空白计；perfdoc validate 列出全部"] if errors else []
+    return Side(source, specs, shown, single, notes)
 
 
 def _shown(side: Side, path: Path) -> str:

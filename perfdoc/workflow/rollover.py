@@ -170,7 +170,12 @@ def _line_start(text: str, line: int) -> int:
 
 def _comment_before(text: str, node_line: int, col: int, comment: str) -> _Edit:
     at = _line_start(text, node_line)
-    return _Edit(at, at, " " * (col - 1) + f"# {comment}\n")
+    return _Edit(at, at, " " * (col - 1) + f"# {comment}" + newline(text))
+
+
+def newline(text: str) -> str:
+    """The file's own line ending: a file saved on Windows keeps its CRLF in the lines added."""
+    return "\r\n" if "\r\n" in text else "\n"
 
 
 def roll_unit_text(path: Path, text: str, year: int, kind: FormKind, new_kind: FormKind) -> str:
@@ -186,7 +191,7 @@ def roll_unit_text(path: Path, text: str, year: int, kind: FormKind, new_kind: F
         if new_kind is not kind and root.get("表式") is None:
             year_node = root.get("年度")
             at = _line_start(text, year_node.line + 1) if year_node is not None else 0
-            edits.append(_Edit(at, at, f"表式: {new_kind.name}\n"))
+            edits.append(_Edit(at, at, f"表式: {new_kind.name}" + newline(text)))
     return _schema_line(_apply(text, edits), kind, new_kind)
 
 
@@ -284,7 +289,7 @@ def _cell(row: Mapping, key: str) -> str:
 def _row_text(text: str, rows: Sequence, anchor: Mapping | None, spec, missing: str, framework, year: int) -> _Edit:
     """The placeholder row, written in the rows' own indentation, before `anchor` or at the end."""
     first = rows.items[0]
-    line_text = text[_line_start(text, first.line):].split("\n", 1)[0]
+    line_text = text[_line_start(text, first.line):].split("\n", 1)[0].rstrip("\r")
     prefix = line_text[:first.col - 1]                   # e.g. "  - "
     dash = len(prefix) - len(prefix.lstrip())
     pad = " " * len(prefix)
@@ -294,13 +299,13 @@ def _row_text(text: str, rows: Sequence, anchor: Mapping | None, spec, missing: 
     for index, column in enumerate(spec.columns):
         value = cells.get(column.key, "")
         lines.append((prefix if index == 0 else pad) + f"{column.key}:" + (f" {value}" if value else ""))
-    block = "\n".join(lines) + "\n"
+    block = newline(text).join(lines) + newline(text)
     if anchor is not None:
         at = _line_start(text, anchor.line)
     else:
-        at = len(text) if text.endswith("\n") else len(text)
+        at = len(text)
         if not text.endswith("\n"):
-            block = "\n" + block
+            block = newline(text) + block
     return _Edit(at, at, block)
 
 
