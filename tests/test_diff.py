@@ -140,7 +140,7 @@ def test_the_json_field_by_field(edited, run_cli):
 
 def test_markdown_for_a_merge_request(edited, run_cli):
     lines = run_cli("diff", "old", "new", "--format", "markdown").stdout.splitlines()
-    assert lines[:7] == ["## 项目绩效目标对照表（2025 年度）", "",
+    assert lines[:7] == ["## 上海科学技术交流中心项目绩效目标对照表（2025 年度：old → new）", "",
                          "- 原：old（上海科学技术交流中心 2025 年度，申报表，8 个项目）",
                          "- 现：new（上海科学技术交流中心 2025 年度，申报表，7 个项目）",
                          "- 新增项目 0 个，删除 1 个，改名 2 个，有改动 2 个，未变 5 个", "",
@@ -241,7 +241,7 @@ def test_the_word_table(edited, run_cli):
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (297, 210)
     assert [p.text for p in document.paragraphs][:2] == [
-        "项目绩效目标对照表（2025 年度）",
+        "上海科学技术交流中心项目绩效目标对照表（2025 年度：old → new）",
         "原：old（上海科学技术交流中心 2025 年度，申报表，8 个项目）；现：new（上海科学技术交流中心 2025 年度，申报表，7 个项目）"]
     rows = tables("对照表.docx")[0]
     assert rows[0] == ["项目", "栏目", "原", "现", "说明"]
@@ -265,7 +265,7 @@ def test_the_excel_table(edited, run_cli):
     with zipfile.ZipFile("对照表.xlsx") as book:
         strings = book.read("xl/sharedStrings.xml").decode("utf-8")
         sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
-    assert "项目绩效目标对照表（2025 年度）" in strings
+    assert "上海科学技术交流中心项目绩效目标对照表（2025 年度：old → new）" in strings
     assert "<t>综合</t>" in strings and "<strike/>" in strings and '<u/>' in strings
     assert 'orientation="landscape"' in sheet and 'paperSize="9"' in sheet
     assert sheet.count("<row ") == 3 + 11   # title, subtitle, the header (after a blank row), the rows

@@ -21,9 +21,12 @@ def describe(side) -> str:
 
 
 def title(comparison: Comparison) -> str:
+    """Names both sides: the years when they differ, else the two sources (revisions, folders)."""
     old, new = comparison.old, comparison.new
-    years = f"{old.year} 年度" if old.year == new.year else f"{old.year} 年度与 {new.year} 年度"
-    return f"项目绩效目标对照表（{years}）"
+    unit = old.unit if old.unit == new.unit else ""
+    sides = (f"{old.year} 年度 → {new.year} 年度" if old.year != new.year
+             else f"{old.year} 年度：{old.source} → {new.source}")
+    return f"{unit}项目绩效目标对照表（{sides}）"
 
 
 def subtitle(comparison: Comparison) -> str:
