@@ -37,6 +37,9 @@ from .gitsource import export_folder, parse_git_spec
 
 PROJECT_SIMILARITY = 0.5    # below this, an unmatched pair is a removal and an addition
 INDICATOR_SIMILARITY = 0.5
+SAME_VALUE_SIMILARITY = 0.3  # a renamed row that kept its 指标值 may have changed more of its name
+RARE_TOKENS, CANDIDATES = 24, 10
+LONG_TEXT, REWRITTEN = 400, 0.6    # two long texts sharing fewer characters than this are rewritten
 _LEVELS = ("一级指标", "二级指标", "三级指标")
 
 
@@ -213,8 +216,8 @@ def _find(projects: list[Project], name: str, side: str) -> Project:
 
 
 def _similar_pairs(old: list, new: list, signature, threshold: float):
-    """Greedy best-first pairs by Jaccard similarity. Candidates come from an index of shared
-    tokens that ignores tokens most items have, so a thousand unmatched items stay fast."""
+    """Greedy best-first pairs by Jaccard similarity. Candidates are the items sharing one of an
+    item's rarest tokens (an inverted index), so a thousand unmatched items stay fast."""
     if not old or not new:
         return []
     signatures_new = [signature(b) for b in new]
@@ -222,12 +225,12 @@ def _similar_pairs(old: list, new: list, signature, threshold: float):
     for j, tokens in enumerate(signatures_new):
         for token in tokens:
             index[token].append(j)
-    common = max(20, len(new) // 5)
     scored = []
     for i, a in enumerate(old):
         tokens = signature(a)
-        shared = Counter(j for token in tokens if len(index.get(token, ())) <= common for j in index.get(token, ()))
-        for j, _ in shared.most_common(10):
+        rarest = sorted((t for t in tokens if t in index), key=lambda t: (len(index[t]), t))[:RARE_TOKENS]
+        shared = Counter(j for token in rarest for j in index[token])
+        for j, _ in shared.most_common(CANDIDATES):
             score = jaccard(tokens, signatures_new[j])
             if score >= threshold:
                 scored.append((score, i, j))
@@ -276,18 +279,29 @@ def pair_rows(old: list[dict], new: list[dict]) -> tuple[list[tuple[int, int, st
 
 
 def _renamed_rows(old, new, old_left, new_left):
-    """Rows under the same 一级 whose 三级 read alike (or whose 指标值 is the same)."""
+    """Rows under the same 一级 whose 三级 read alike (less alike will do if the 指标值 is the same)."""
     scored = []
+    new_levels = {j: _levels(new[j]) for j in new_left}
     for i in old_left:
+        first, _, name = _levels(old[i])
+        value = old[i].get("指标值")
         for j in new_left:
-            if _levels(old[i])[0] != _levels(new[j])[0]:
+            if new_levels[j][0] != first:
                 continue
-            score = difflib.SequenceMatcher(None, _levels(old[i])[2], _levels(new[j])[2], autojunk=False).ratio()
-            if old[i].get("指标值") and old[i].get("指标值") == new[j].get("指标值"):
-                score = max(score, (score + 1) / 2)
-            if score >= INDICATOR_SIMILARITY:
-                scored.append((score, i, j))
+            same_value = bool(value) and value == new[j].get("指标值")
+            score = similarity(name, new_levels[j][2], SAME_VALUE_SIMILARITY if same_value else INDICATOR_SIMILARITY)
+            if score is not None:
+                scored.append(((score + 1) / 2 if same_value else score, i, j))
     return [(i, j, score) for score, i, j in best_first(scored)]
+
+
+def similarity(a: str, b: str, needed: float) -> float | None:
+    """difflib's ratio of two texts, or None below `needed` (its cheap upper bounds decide first)."""
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < needed or matcher.quick_ratio() < needed:
+        return None
+    score = matcher.ratio()
+    return score if score >= needed else None
 
 
 def out_of_order(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -327,6 +341,8 @@ def text_segments(old: str, new: str) -> list[list[str]]:
     """Character by character: [["=", same], ["-", deleted], ["+", inserted], …]. A lone equal
     character between two changes is folded into them, which reads better in Chinese."""
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if len(old) + len(new) > LONG_TEXT and matcher.quick_ratio() < REWRITTEN:
+        return [s for s in (["-", old], ["+", new]) if s[1]]  # rewritten: a character diff says nothing
     segments: list[list[str]] = []
     opcodes = matcher.get_opcodes()
     for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
@@ -386,34 +402,40 @@ def target_change(old_text: str, new_text: str) -> tuple[str, str, str | None, s
     tightened/loosened for a floor (≥ >) or a ceiling (≤ <), raised/lowered for =, changed else."""
     old, new = parse_value(old_text), parse_value(new_text)
     if old is None or new is None:
-        return "changed", "", None, None
+        return CHANGED, "", None, None
     if old.unit != new.unit:
-        return "changed", f"计量单位由“{old.unit}”改为“{new.unit}”", None, None
+        return CHANGED, f"计量单位由“{old.unit}”改为“{new.unit}”", None, None
     if old.high is not None or new.high is not None:
-        return "changed", "区间改变", None, None
+        return CHANGED, "区间改变", None, None
     difference = new.low - old.low
-    number = f"{difference:+.2f}"
-    percent = f"{difference / old.low * 100:+.2f}%" if old.low else None
-    amount = f"{abs(difference):.2f}" + (f"，{percent}" if percent else "")
-    strict = {">": 1, "≥": 0, "<": 1, "≤": 0}
-    if old.operator in _LOWER and new.operator in _LOWER:
-        tighter = (new.low, strict[new.operator]) > (old.low, strict[old.operator])
-        looser = (new.low, strict[new.operator]) < (old.low, strict[old.operator])
-    elif old.operator in _UPPER and new.operator in _UPPER:
-        tighter = (new.low, -strict[new.operator]) < (old.low, -strict[old.operator])
-        looser = (new.low, -strict[new.operator]) > (old.low, -strict[old.operator])
-    elif old.operator == new.operator == "=":
-        if not difference:
-            return "changed", "", None, None
-        return ("raised", f"提高 {amount}", number, percent) if difference > 0 else ("lowered", f"降低 {amount}", number, percent)
+    number = f"{difference:+.2f}" if difference else None
+    percent = f"{difference / old.low * 100:+.2f}%" if difference and old.low else None
+    moved = (("提高 " if difference > 0 else "降低 ") + f"{abs(difference):.2f}"
+             + (f"，{percent}" if percent else "")) if difference else ""
+    direction = _direction(old.operator, new.operator, old.low, new.low)
+    if direction is None:
+        return CHANGED, f"运算符由“{old.operator}”改为“{new.operator}”", number, percent
+    if direction in (TIGHTENED, LOOSENED):
+        moved = moved or f"“{old.operator}”改为“{new.operator}”"
+        return direction, f"{moved}，{'收紧' if direction == TIGHTENED else '放宽'}", number, percent
+    return direction, moved, number, percent
+
+
+TIGHTENED, LOOSENED, RAISED, LOWERED, CHANGED = "tightened", "loosened", "raised", "lowered", "changed"
+_STRICT = {">": 1, "≥": 0, "<": 1, "≤": 0, "=": 0}   # > asks more than ≥ at the same number
+
+
+def _direction(old_op: str, new_op: str, old: Decimal, new: Decimal) -> str | None:
+    """tightened/loosened within floors or ceilings, raised/lowered within =, None across kinds."""
+    if old_op in _LOWER and new_op in _LOWER:       # a floor: higher asks more
+        before, after = (old, _STRICT[old_op]), (new, _STRICT[new_op])
+    elif old_op in _UPPER and new_op in _UPPER:     # a ceiling: lower asks more
+        before, after = (-old, _STRICT[old_op]), (-new, _STRICT[new_op])
+    elif old_op == new_op == "=":
+        return RAISED if new > old else LOWERED if new < old else CHANGED
     else:
-        return "changed", f"运算符由“{old.operator}”改为“{new.operator}”", number if difference else None, percent if difference else None
-    moved = ("提高 " if difference > 0 else "降低 ") + amount if difference else f"“{old.operator}”改为“{new.operator}”"
-    if tighter:
-        return "tightened", f"{moved}，收紧", number if difference else None, percent if difference else None
-    if looser:
-        return "loosened", f"{moved}，放宽", number if difference else None, percent if difference else None
-    return "changed", "", None, None
+        return None
+    return TIGHTENED if after > before else LOOSENED if after < before else CHANGED
 
 
 def compare_value(label: str, dotted: str, spec_type: str, old: Any, new: Any) -> FieldChange | None:
