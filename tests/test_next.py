@@ -177,3 +177,21 @@ def test_validate_names_the_field_and_the_year(run_cli, tmp_path):
     found = [line for line in result.stdout.splitlines() if "earlier-year" in line]
     assert found == [f"{spec}:13:9: warning[earlier-year]: “年度总体目标”提到 2025 年（“2025年12月底前完成。依据《规…”），"
                      f"早于本规格的 2026 年度：若是沿用往年的文字，请改为本年度；若确指往年（上年成果、立项时间等），可以保留"]
+
+
+def test_a_multi_year_project_carries_its_total_and_goal(run_cli, tmp_path, monkeypatch):
+    folder = copy_specs("2026", tmp_path)
+    spec = folder / "01_企业科技创新服务.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace(
+        "项目资金:\n", "项目资金:\n  项目资金总额: 3,900,000.00\n").replace("项目总目标:\n", "项目总目标: 三年建成服务体系\n"),
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("next", "2026")
+    assert result.stdout.splitlines()[1] == (
+        "已生成 2027/01_企业科技创新服务.yaml：计划开始日期 2026-01-01 → 2027-01-01；计划完成日期 2026-12-31 → "
+        "2027-12-31；项目资金总额 3,900,000.00、项目总目标 照录（多年项目的累计数和总目标）")
+    rolled = (tmp_path / "2027" / spec.name).read_text(encoding="utf-8")
+    assert "  项目资金总额: 3,900,000.00\n" in rolled and "项目总目标: 三年建成服务体系\n" in rolled
+    reviews = [line for line in result.stdout.splitlines() if line.startswith("2027/01_")]
+    assert reviews[0] == ("2027/01_企业科技创新服务.yaml:10: 年度资金申请总额 1,300,000.00、当年财政拨款 1,300,000.00、"
+                          "上年结转资金 0.00、其他资金 0.00：2026 年度的数字，请按 2027 年度预算核对")

@@ -223,6 +223,11 @@ def roll_project_text(path: Path, text: str, year: int, kind: FormKind,
         key, node = group
         edits.append(_comment_before(text, key.line, key.col,
                                      f"{MARK}：{key.text}的年度数字沿用 {year} 年度，请按 {year + 1} 年度预算填写"))
+    carried = [f"{_label(kind, dotted)} {node.text.strip()}" if dotted != "项目总目标" else "项目总目标"
+               for dotted in multi_year_fields(kind)
+               if isinstance(node := _node(root, dotted), Scalar) and not node.is_null and node.text.strip()]
+    if carried:
+        done.append("、".join(carried) + " 照录（多年项目的累计数和总目标）")
     placeholders = placeholder_rows(text, root, new_kind, year + 1)
     edits += [edit for edit, _ in placeholders]
     done += [phrase for _, phrase in placeholders]
@@ -249,6 +254,13 @@ def annual_amounts(kind: FormKind) -> set[str]:
         if rule.total == budget:
             annual |= set(rule.parts)
     return annual
+
+
+def multi_year_fields(kind: FormKind) -> list[str]:
+    """What a multi-year project carries: the totals checked as not below the year's (项目资金总额)
+    and the project's overall goal (项目总目标)."""
+    totals = [pair[0] for pair in kind.checks.get("not_below", ())]
+    return totals + (["项目总目标"] if kind.field("项目总目标") else [])
 
 
 def _annual_group(root: Mapping, annual: set[str]):
