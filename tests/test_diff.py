@@ -164,6 +164,12 @@ def test_a_pinned_pair_and_the_exit_code(edited, run_cli):
     assert (bad.exit_code, bad.stderr) == (2, "perfdoc: --pair：OLD 中没有名为“没有这个项目”的项目（或已配对）\n")
 
 
+def test_colour_marks_deletions_red_and_insertions_green(edited, run_cli):
+    coloured = run_cli("diff", "old", "new", "--color", "always").stdout
+    assert "国际\x1b[32m化、数字\x1b[0m化的高水平" in coloured and "[-" not in coloured
+    assert "\x1b[" not in run_cli("diff", "old", "new").stdout   # not a terminal: marks, no colour
+
+
 def test_two_files_are_compared_as_one_project(edited, run_cli):
     result = run_cli("diff", "old/" + GREEN, "new/01_绿色技术银行运营与管理.yaml")
     assert "改名，原为“绿色技术银行综合管理与运行”，指定为同一项目，相似度 92%" in result.stdout
@@ -268,6 +274,7 @@ def test_the_excel_table(edited, run_cli):
     assert "上海科学技术交流中心项目绩效目标对照表（2025 年度：old → new）" in strings
     assert "<t>综合</t>" in strings and "<strike/>" in strings and '<u/>' in strings
     assert 'orientation="landscape"' in sheet and 'paperSize="9"' in sheet
+    assert "<f>" not in sheet and "<t>=250.00(项)</t>" in strings   # a value starting with = stays text
     assert sheet.count("<row ") == 3 + 11   # title, subtitle, the header (after a blank row), the rows
 
 
