@@ -400,6 +400,7 @@ def next_year(ctx, source: Path, output: Path | None, force: bool, templates) ->
     for path in result.existing:
         click.echo(f"{path}: 已存在，未覆盖（要覆盖请加 --force）", err=True)
     if result.existing:
+        click.echo(f"perfdoc: 未生成任何文件：用 -o 另选文件夹，或加 --force 覆盖 {result.folder} 中的同名文件", err=True)
         sys.exit(1)
     for line in result.done:
         click.echo(f"已生成 {line}")

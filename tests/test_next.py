@@ -84,6 +84,7 @@ def test_next_never_overwrites_without_force(rolled, run_cli):
     again = run_cli("next", "2025")
     assert again.exit_code == 1
     assert again.stderr.splitlines()[0] == "2026/单位.yaml: 已存在，未覆盖（要覆盖请加 --force）"
+    assert again.stderr.splitlines()[-1] == "perfdoc: 未生成任何文件：用 -o 另选文件夹，或加 --force 覆盖 2026 中的同名文件"
     assert run_cli("next", "2025", "--force").exit_code == 0
 
 
