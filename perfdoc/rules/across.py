@@ -112,14 +112,12 @@ def _department_spellings(units: list[UnitFacts]) -> list[Problem]:
     """A 主管部门 written two ways: equal once spaces and full-width forms are set aside, or one
     an abbreviation of the other (上海市科委 in 上海市科学技术委员会)."""
     counts: Counter[str] = Counter()
-    places: dict[str, list[Place]] = {}
+    places: dict[str, dict[Place, None]] = {}   # an ordered set: each place once, in order
     for unit in units:
         for project in unit.projects:
             if project.department and project.department_at:
                 counts[project.department] += 1
-                places.setdefault(project.department, [])
-                if project.department_at not in places[project.department]:
-                    places[project.department].append(project.department_at)
+                places.setdefault(project.department, {})[project.department_at] = None
     names = sorted(counts, key=lambda n: (-counts[n], n))   # the most used spelling first
     problems, reported = [], set()
     for i, usual in enumerate(names):
