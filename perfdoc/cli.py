@@ -28,6 +28,11 @@ def _existing_folders(ctx, param, folders):
     return folders
 
 
+OTHER_SPECS_OPTION = click.option(
+    "--replace-other-specs", "replace_other", is_flag=True,
+    help="输出文件夹已由另一个规格文件夹生成时，仍写入它：删除那些规格的文档，改由本规格文件夹生成"
+         "（不加时拒绝写入，以免两个单位或申报表与自评表互相覆盖）。")
+
 TEMPLATES_OPTION = click.option(
     "--templates", "templates", multiple=True, type=click.Path(path_type=Path), callback=_existing_folders,
     help="额外的表式/模板文件夹（可重复）：同名 .docx 覆盖内置模板，.yaml 定义新表式。")
@@ -77,9 +82,13 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
               help="同时生成的进程数；0 表示每个 CPU 核一个。结果与单进程逐字节相同。")
 @click.option("--force", is_flag=True, help="全部重新生成，即使规格、模板和 perfdoc 都没有变化。")
+@click.option("--pdf", "make_pdf", is_flag=True,
+              help="同时在文档旁生成 PDF（LibreOffice，只转换 PDF 缺失或过期的文档）。")
+@OTHER_SPECS_OPTION
 @TEMPLATES_OPTION
 @click.pass_context
-def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templates) -> None:
+def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, make_pdf: bool,
+          replace_other: bool, templates) -> None:
     """检查规格并生成 Word 文档：每个项目一份，另加单位的汇总表。
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
@@ -88,7 +97,8 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
     progress = ProgressBar(click.get_text_stream("stderr"))
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
-                      jobs=jobs or os.cpu_count() or 1, force=force, progress=progress)
+                      jobs=jobs or os.cpu_count() or 1, force=force, progress=progress, pdf=make_pdf,
+                      replace_other=replace_other)
     finally:
         progress.finish()
     _report(result.specs.problems, "text", err=True, notes=False)  # a build shows what needs fixing
@@ -100,7 +110,20 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
         click.echo(f"已生成 {path}")
     if result.unchanged:
         click.echo(f"{len(result.unchanged)} 份文档的规格、模板和 perfdoc 都没有变化，未重写")
-    sys.exit(_exit_code(result.specs.problems, strict=False))
+    code = _exit_code(result.specs.problems, strict=False)
+    if make_pdf:
+        code = max(code, _report_pdfs(result))
+    sys.exit(code)
+
+
+def _report_pdfs(result) -> int:
+    """What `build --pdf` printed; 1 if a PDF could not be made."""
+    if result.pdf_error:
+        click.echo(f"perfdoc: 未生成 PDF：{result.pdf_error}", err=True)
+        return 1
+    if not result.pdfs.converted and not result.pdfs.failed and (result.written or result.unchanged):
+        click.echo("每份文档的 PDF 都已是最新，未转换")
+    return _print_conversion(result.pdfs)
 
 
 @main.command()
@@ -110,17 +133,35 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
 @click.option("--force", is_flag=True, help="全部重新转换，即使 PDF 比文档新。")
 def pdf(folder: Path, timeout: float, force: bool) -> None:
     """把文件夹中的 Word 文档转成 PDF：LibreOffice 只启动一次，转换全部文档。"""
-    from .output.pdf import PdfError, convert, outdated
-    documents = sorted(folder.glob("*.docx")) if force else outdated(folder)
+    from .output.pdf import outdated
+    every = sorted(folder.glob("*.docx"))
+    if not every:
+        click.echo(f"perfdoc: {folder} 中没有 Word 文档（.docx），没有可转换的", err=True)
+        sys.exit(1)
+    documents = every if force else outdated(folder)
+    if not documents:
+        click.echo(f"{len(every)} 份文档的 PDF 都已是最新，未转换")
+        return
+    sys.exit(_convert_to_pdf(documents, timeout))
+
+
+def _convert_to_pdf(documents: list[Path], timeout: float) -> int:
+    """Convert, print what was made and what failed; the exit code (1 if any failed)."""
+    from .output.pdf import PdfError, convert
     try:
-        pdfs = convert(documents, timeout=timeout)
+        return _print_conversion(convert(documents, timeout=timeout))
     except PdfError as exc:
         click.echo(f"perfdoc: {exc}", err=True)
-        sys.exit(1)
-    for path in pdfs:
+        return 1
+
+
+def _print_conversion(conversion) -> int:
+    """Print the PDFs made and the documents that failed; 1 if any failed."""
+    for path in conversion.converted:
         click.echo(f"已生成 {path}")
-    if not documents:
-        click.echo("每份文档的 PDF 都已是最新，未转换")
+    for path, why in conversion.failed:
+        click.echo(f"{path}: 未转换：{why}", err=True)
+    return 1 if conversion.failed else 0
 
 
 class ProgressBar:
