@@ -46,6 +46,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     """perfdoc：把项目绩效目标的 YAML 规格打印成官方 Word 表格。
 
     \b
+    perfdoc init specs/2027       新建一个单位一年的规格（单位.yaml 和项目骨架）
     perfdoc validate specs/2025   检查规格，按“文件:行:列”报告问题
     perfdoc build specs/2025      生成每个项目的申报表和单位的汇总表
     perfdoc forms                 列出表式（申报表、目标表2020 …）及其字段
@@ -253,6 +254,34 @@ def _pad(text: str, width: int) -> str:
     import unicodedata
     shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(1, width - shown)
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--单位", "--unit", "unit_name", help="单位全称（不写时留待在 单位.yaml 中填写）。")
+@click.option("--年度", "--year", "year", type=click.IntRange(1990, 2100),
+              help="年度（默认取文件夹名开头的四位年份，如 specs/2027；否则为今年）。")
+@click.option("--表式", "--form", "kind_name", help="表式（默认为该年度的默认表式；可用的见 perfdoc forms）。")
+@TEMPLATES_OPTION
+@click.pass_context
+def init(ctx, folder: Path, unit_name: str | None, year: int | None, kind_name: str | None, templates) -> None:
+    """新建一个单位一年的规格：单位.yaml 和一个带注释的项目骨架（不覆盖已有文件）。
+
+    \b
+    perfdoc init specs/2027 --单位 某某中学
+    然后填写空着的栏目，perfdoc validate specs/2027 列出还没填的（to-fill）。
+    """
+    from .workflow.init import init_unit
+    result = _run(ctx, init_unit, folder, unit_name=unit_name, year=year, kind_name=kind_name,
+                  templates=list(templates))
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖", err=True)
+    for path in result.written:
+        click.echo(f"已生成 {path}")
+    if result.written:
+        click.echo(f"{result.year} 年度，表式“{result.kind.name}”。填写空着的栏目后运行 perfdoc validate {folder}；"
+                   f"每个项目一个文件（复制 01_项目.yaml）。", err=True)
+    sys.exit(0 if result.written else 1)
 
 
 @main.group()

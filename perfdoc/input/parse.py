@@ -166,7 +166,7 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
     found = reader.mapping(node, "单位文件", [*UNIT_FIELDS, *default_keys])
     if not isinstance(node, Mapping):
         return None, reader.problems
-    name = _required_text(reader, node, found, "单位")
+    name = _required_text(reader, node, found, "单位", blank_ok=True)
     year_text = _required_text(reader, node, found, "年度")
     year = None
     if "年度" in found:
@@ -198,6 +198,10 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
             if value is not None:
                 defaults[key] = value
                 reader.lines[key] = (found[key][1].line, found[key][1].col)
+            elif isinstance(found[key][1], Scalar) and found[key][1].is_null:
+                # written blank, as `perfdoc init` leaves it: to fill in here, once for every project
+                defaults[key] = ""
+                reader.report(found[key][1], "to-fill", f"“{key}”待填写（各项目未写时用这里的值）", "warning")
     if any(p.is_error for p in reader.problems) or name is None or year is None or kind is None:
         return None, reader.problems
     return Unit(path, name, year, kind, defaults, reader.lines), reader.problems
@@ -219,12 +223,16 @@ def unit_templates(path: Path, node: Node | None) -> tuple[list[Path], list[Prob
     return [folder], reader.problems
 
 
-def _required_text(reader: _Reader, node: Mapping, found: dict, key: str) -> str | None:
+def _required_text(reader: _Reader, node: Mapping, found: dict, key: str, blank_ok: bool = False) -> str | None:
+    """A required text of the unit file; with `blank_ok`, written but blank is "" and to be filled in."""
     if key not in found:
         reader.report(node, "missing-field", f"缺少必填项“{key}”")
         return None
     value = reader.text(found[key][1], key)
     if value is None or not value.strip():
+        if blank_ok and value is None and isinstance(found[key][1], Scalar):
+            reader.report(found[key][1], "to-fill", f"“{key}”待填写", "warning")
+            return ""
         reader.report(found[key][1], "missing-field", f"“{key}”不能为空")
         return None
     return value
@@ -251,6 +259,7 @@ def _read_group(reader: _Reader, specs: tuple[FieldSpec, ...], node: Mapping, pr
                 label: str, unit: Unit | None) -> dict[str, Any]:
     found = reader.mapping(node, label, [s.key for s in specs])
     values: dict[str, Any] = {}
+    missing: list[FieldSpec] = []
     for spec in specs:
         dotted = prefix + spec.key
         key_node, value_node = found.get(spec.key, (None, None))
@@ -262,14 +271,32 @@ def _read_group(reader: _Reader, specs: tuple[FieldSpec, ...], node: Mapping, pr
         value = _read_field(reader, spec, value_node, dotted, unit)
         if value is None and spec.unit_default and unit is not None:
             value = unit.defaults.get(spec.key)
+            if value == "":  # blank in the unit file, and said so there
+                reported = -1
         if spec.required and _is_blank(value) and len(reader.problems) == reported:
             if key_node is None:
                 if spec.key not in reader.suggested:  # a misspelt key was reported already
-                    reader.report(node, "missing-field", f"缺少必填项“{spec.label}”")
+                    missing.append(spec)
+            elif value_node is None or (isinstance(value_node, Scalar) and value_node.is_null):
+                reader.report(value_node or key_node, "to-fill", f"“{spec.label}”待填写", "warning")
             else:
                 reader.report(value_node or key_node, "missing-field", f"“{spec.label}”不能为空")
         values[spec.key] = value
+    _report_missing(reader, node, missing, unit)
     return values
+
+
+def _report_missing(reader: _Reader, node: Mapping, missing: list[FieldSpec], unit: Unit | None) -> None:
+    """The required fields not written, in the form's order, in one problem at the mapping that
+    should hold them — and where one may be written once for every project, say so."""
+    if not missing:
+        return
+    labels = "、".join(f"“{spec.label}”" for spec in missing)
+    message = f"缺少必填项{labels}" if len(missing) == 1 else f"缺少 {len(missing)} 个必填项：{labels}（按表中顺序）"
+    shared = [spec.key for spec in missing if spec.unit_default]
+    if shared and unit is not None:
+        message += f"；{'、'.join(shared)} 也可以在单位文件 {unit.path.name} 中写一次，各项目共用"
+    reader.report(node, "missing-field", message)
 
 
 def _is_blank(value: Any) -> bool:
@@ -325,6 +352,8 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
             if column.required and _is_blank(value):
                 if key_node is None:
                     reader.report(item, "missing-field", f"{spec.label}第 {index + 1} 行缺少“{column.label}”")
+                elif isinstance(value_node, Scalar) and value_node.is_null:
+                    reader.report(value_node, "to-fill", f"{spec.label}第 {index + 1} 行的“{column.label}”待填写", "warning")
                 else:
                     reader.report(value_node, "missing-field", f"{spec.label}第 {index + 1} 行的“{column.label}”不能为空")
             row[column.key] = value

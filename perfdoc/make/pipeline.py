@@ -212,9 +212,14 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
     """
     unit, good = specs.unit, []
     erroneous = {p.path for p in specs.problems if p.is_error}  # a set: a thousand specs, as many problems
+    # A field still to fill in is a warning to validate (the spec is unfinished, not wrong), but no
+    # form is printed with it blank; one in the unit file leaves every project unfinished.
+    unfinished = {p.path for p in specs.problems if p.rule == "to-fill"}
     for project in specs.projects:
         if project.path in erroneous:
             result.skipped.append((project.path, "规格有错误，未生成"))
+        elif project.path in unfinished or unit.path in unfinished:
+            result.skipped.append((project.path, "还有待填写的栏目（见上面的 to-fill 警告），未生成"))
         else:
             good.append(project)
 
@@ -228,6 +233,8 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
     summary_name = safe_file_name(unit.summary_title) + ".docx"
     if whole_unit and specs.has_errors:
         result.skipped.append((out / summary_name, "有项目存在错误，汇总表未生成"))
+    elif whole_unit and len(good) < len(specs.projects):
+        result.skipped.append((out / summary_name, "有项目还有待填写的栏目，汇总表未生成"))
     elif whole_unit and good:
         documents.append(Document(out / summary_name, unit, good, True, key(good, summary_name)))
     return documents
