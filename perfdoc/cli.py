@@ -72,8 +72,11 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
     """检查一个单位的规格文件夹（或其中一个项目文件）。"""
     from .make.pipeline import read_specs
     specs = _run(ctx, read_specs, target, templates=list(templates))
-    _report(specs.problems, output_format, err=False)
-    sys.exit(_exit_code(specs.problems, strict))
+    code = _exit_code(specs.problems, strict)
+    _report(specs.problems, output_format, err=False, strict=strict)
+    if output_format == "text" and code and strict and not any(p.is_error for p in specs.problems):
+        click.echo("--strict：警告也算失败，退出码为 1")
+    sys.exit(code)
 
 
 @main.command()
@@ -244,6 +247,8 @@ def _field_lines(specs, indent: str) -> list[str]:
             what += f"，表中印作“{spec.label}”"
         if spec.unit_default:
             what += "，可在单位文件中统一写"
+        if spec.known:
+            what += f"；可填：{'、'.join(spec.known)}"
         lines.append(f"{indent}{_pad(spec.key + (' *' if spec.required else ''), 32 - len(indent))}{what}")
         lines += _field_lines(spec.fields or spec.columns, indent + "  ")
     return lines
@@ -331,11 +336,14 @@ def _run(ctx, fn, *args, **kwargs):
         sys.exit(1)
 
 
-def _report(problems, output_format: str, err: bool, notes: bool = True) -> None:
+def _report(problems, output_format: str, err: bool, notes: bool = True, strict: bool = False) -> None:
     """Print problems and the summary line; without `notes`, infos are only counted."""
-    from .input.problems import summarize
+    from .input.problems import count, summarize
     if output_format == "json":
-        click.echo(json.dumps({"problems": [p.as_dict() for p in problems], "summary": summarize(problems)},
+        counts = count(problems)
+        click.echo(json.dumps({"problems": [p.as_dict() for p in problems], "summary": summarize(problems),
+                               "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
+                               "strict": strict, "exit_code": _exit_code(problems, strict)},
                               ensure_ascii=False, indent=2))
         return
     for problem in problems:

@@ -26,6 +26,7 @@ _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_THOUSANDS = re.compile(r"^\d{3}(?:\.\d*)?$")  # what is left of 1,000,000.00 after a {…} split
 
 
 class _Reader:
@@ -36,29 +37,56 @@ class _Reader:
         self.problems: list[Problem] = []
         self.lines: dict[str, tuple[int, int]] = {}
         self.suggested: set[str] = set()  # keys already offered as "did you mean"
+        self.unindented: set[str] = set()  # groups whose keys were written without their indentation
 
     def report(self, node_or_loc, rule: str, message: str, severity: str = "error") -> None:
         line, col = (node_or_loc.line, node_or_loc.col) if hasattr(node_or_loc, "line") else node_or_loc
         self.problems.append(Problem(self.path, line, col, severity, rule, message))
 
     # -- mappings --------------------------------------------------------------------------
-    def mapping(self, node: Node | None, label: str, known: list[str]) -> dict[str, tuple[Scalar, Node]]:
-        """Check a mapping's keys against the known ones; return {key: (key node, value node)}."""
+    def mapping(self, node: Node | None, label: str, known: list[str], *, suggest_from: list[str] = (),
+                children: dict[str, FieldSpec] | None = None) -> dict[str, tuple[Scalar, Node]]:
+        """Check a mapping's keys against the known ones; return {key: (key node, value node)}.
+
+        `children` maps a key of a group below to its group: such a key written here lost its
+        indentation. A key of digits after an amount is a {…} line split at a thousands comma."""
         if node is None:
             return {}
         if not isinstance(node, Mapping):
             self.report(node, "type", f"“{label}”应为若干“键: 值”，实际是{_describe(node)}")
             return {}
         found = {}
-        for key, value in node.items:
+        for index, (key, value) in enumerate(node.items):
             if key.text in known:
                 found[key.text] = (key, value)
-                continue
-            self.report(key, "unknown-key", f"“{label}”中没有“{key.text}”这一项{_suggest(key.text, known)}")
-            close = closest(key.text, known)
-            if close:
-                self.suggested.add(close)
+            elif children and key.text in children:
+                group = children[key.text]
+                self.unindented.add(group.key)
+                self.report(key, "unknown-key", f"“{key.text}”是“{group.label}”中的一项：应写在“{group.key}:”之下，"
+                                                f"比它多缩进两格")
+            elif _THOUSANDS.match(key.text) and index and _AMOUNT.match(node.items[index - 1][1].text
+                                                                       if isinstance(node.items[index - 1][1], Scalar) else "x"):
+                self._split_at_comma(node, index, found)
+            else:
+                self.report(key, "unknown-key",
+                            f"“{label}”中没有“{key.text}”这一项{_suggest(key.text, suggest_from or known)}")
+                close = closest(key.text, suggest_from or known)
+                if close:
+                    self.suggested.add(close)
         return found
+
+    def _split_at_comma(self, node: Mapping, index: int, found: dict) -> None:
+        """`{财政资金: 1,000,000.00, …}`: the {…} form splits at every comma, so 财政资金 reads 1
+        and 000, 000.00 become keys. Report it once, at the amount, and drop the broken value."""
+        start = index
+        while start > 0 and _THOUSANDS.match(node.items[start - 1][0].text):
+            start -= 1
+        amount_key, amount = node.items[start - 1]
+        found.pop(amount_key.text, None)
+        if start == index:
+            self.report(amount, "amount", f"“{amount_key.text}”的金额被逗号拆开了：{{…}} 写法用逗号分隔各项，"
+                                          f"金额中的千分位逗号也被当作分隔符（读成了“{amount.text}”）："
+                                          f"请改用分行的写法，每项一行“{amount_key.text}: …”")
 
     # -- scalars ---------------------------------------------------------------------------
     def text(self, node: Node | None, label: str, expected: str = "文字") -> str | None:
@@ -146,7 +174,7 @@ def closest(word: str, choices) -> str | None:
     def score(choice: str):
         common = sum(b.size for b in difflib.SequenceMatcher(None, word, choice).get_matching_blocks())
         prefix = len(os.path.commonprefix([word, choice]))
-        return common, -abs(len(choice) - len(word)), prefix
+        return common, prefix, -abs(len(choice) - len(word))  # 单位名称 → 单位, not 实施单位
     return max(close, key=score) if close else None
 
 
@@ -163,7 +191,8 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
         reader.report((1, 1), "empty-file", "单位文件是空的：至少要写“单位”和“年度”")
         return None, reader.problems
     default_keys = sorted({f.key for k in kinds.values() for f in k.fields if f.unit_default})
-    found = reader.mapping(node, "单位文件", [*UNIT_FIELDS, *default_keys])
+    found = reader.mapping(node, "单位文件", [*UNIT_FIELDS, *default_keys],
+                           suggest_from=[*UNIT_FIELDS, *_shared_keys(node, kinds)])
     if not isinstance(node, Mapping):
         return None, reader.problems
     name = _required_text(reader, node, found, "单位", blank_ok=True)
@@ -207,6 +236,19 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
     return Unit(path, name, year, kind, defaults, reader.lines), reader.problems
 
 
+def _shared_keys(node: Node, kinds: dict[str, FormKind]) -> list[str]:
+    """The keys a unit file of its 表式 (or its 年度's default) may share with its projects:
+    a misspelt key is matched against these, not every kind's (单位名称 is not 申报单位名称)."""
+    if not isinstance(node, Mapping):
+        return []
+    kind_node, year_node = node.get("表式"), node.get("年度")
+    kind = kinds.get(kind_node.text.strip()) if isinstance(kind_node, Scalar) else None
+    if kind is None and isinstance(year_node, Scalar) and re.fullmatch(r"\d{4}", year_node.text.strip()):
+        kind = default_kind(kinds, int(year_node.text))
+    chosen = [kind] if kind else list(kinds.values())
+    return sorted({f.key for k in chosen for f in k.fields if f.unit_default})
+
+
 def unit_templates(path: Path, node: Node | None) -> tuple[list[Path], list[Problem]]:
     """The unit file's 模板 folder (relative to the unit file), read before the kinds are loaded:
     an organisation's restyled templates and its own kinds live there."""
@@ -226,7 +268,8 @@ def unit_templates(path: Path, node: Node | None) -> tuple[list[Path], list[Prob
 def _required_text(reader: _Reader, node: Mapping, found: dict, key: str, blank_ok: bool = False) -> str | None:
     """A required text of the unit file; with `blank_ok`, written but blank is "" and to be filled in."""
     if key not in found:
-        reader.report(node, "missing-field", f"缺少必填项“{key}”")
+        if key not in reader.suggested:  # a misspelt key was reported already, with this one offered
+            reader.report(node, "missing-field", f"缺少必填项“{key}”")
         return None
     value = reader.text(found[key][1], key)
     if value is None or not value.strip():
@@ -257,7 +300,8 @@ def parse_project(path: Path, node: Node | None, unit: Unit) -> tuple[Project | 
 
 def _read_group(reader: _Reader, specs: tuple[FieldSpec, ...], node: Mapping, prefix: str,
                 label: str, unit: Unit | None) -> dict[str, Any]:
-    found = reader.mapping(node, label, [s.key for s in specs])
+    children = {c.key: s for s in specs if s.type == "group" for c in s.fields if c.key not in {t.key for t in specs}}
+    found = reader.mapping(node, label, [s.key for s in specs], children=children)
     values: dict[str, Any] = {}
     missing: list[FieldSpec] = []
     for spec in specs:
@@ -277,6 +321,8 @@ def _read_group(reader: _Reader, specs: tuple[FieldSpec, ...], node: Mapping, pr
             if key_node is None:
                 if spec.key not in reader.suggested:  # a misspelt key was reported already
                     missing.append(spec)
+            elif spec.key in reader.unindented:
+                pass  # its keys were written below it without indentation, and said so
             elif value_node is None or (isinstance(value_node, Scalar) and value_node.is_null):
                 reader.report(value_node or key_node, "to-fill", f"“{spec.label}”待填写", "warning")
             else:
