@@ -250,6 +250,11 @@ def _value_needing_quotes(lines: list[str], line: int) -> tuple[int, int, str] |
             return (number, found.start(3) + 1,
                     f"YAML 语法错误：引号之后还有文字：引号要包住整个值，或者去掉引号，"
                     f"如 {found.group(2)}: {value[1:closing]}{value[closing + 1:]}")
+        header = re.match(r"(\|[-+]?|>[-+])\s+[^\s#]", value)
+        if header:  # `年度总体目标: |- 第一段…`: the text belongs on the lines below
+            return (number, found.start(3) + 1,
+                    f"YAML 语法错误：“{header.group(1)}”之后要换行：文字从下一行开始写，每段一行、缩进两格"
+                    f"（若“{value}”本身是要印出的文字，请给整个值加引号）")
         sign = next((s for s in _NEEDS_QUOTES if value.startswith(s)), None)
         if sign:
             return (number, found.start(3) + 1,

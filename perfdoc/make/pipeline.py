@@ -153,7 +153,10 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     if inputs and out:
         result.removed = replaced + _remove_outdated(previous, documents, out)
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
-    result.removed += remove_stale(out, [p.name for p in result.written + result.removed]) if out else []
+    if out:  # a rewritten document's PDF is stale: said so, unless it is made again just below
+        result.removed += remove_stale(out, [p.name for p in result.removed])
+        stale = remove_stale(out, [p.name for p in result.written])
+        result.removed += [] if pdf else stale
     # 6. With pdf: a PDF beside every document whose PDF is missing or older than it.
     return _with_pdfs(result, pdf_timeout) if pdf else result
 
