@@ -224,7 +224,7 @@ def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Problem
     bad = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in bad[: max(col, 1) + 1] or "tab" in what.lower():
         return Problem(path, line, col, "error", "yaml-syntax", "YAML 缩进中有制表符（Tab），请改用空格缩进")
-    for explain in (_misspelt_colon, _value_needing_quotes, _misaligned):
+    for explain in (_misspelt_colon, _value_needing_quotes, _dash_without_space, _misaligned):
         found = explain(lines, line)
         if found:
             return Problem(path, found[0], found[1], "error", "yaml-syntax", found[2])
@@ -272,6 +272,16 @@ def _key_column(text: str) -> int:
     return found.end()
 
 
+def _dash_without_space(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """`-一级指标: …`: a list row's dash needs a space after it."""
+    for number in range(line, max(line - 2, 0), -1):
+        text = lines[number - 1] if number <= len(lines) else ""
+        if re.match(r"\s*-[^\s-]", text):
+            rest = text.strip()[1:]
+            return (number, _indent(text) + 1, f"YAML 语法错误：列表行的“-”之后要有一个空格：写作“- {rest}”")
+    return None
+
+
 def _misaligned(lines: list[str], line: int) -> tuple[int, int, str] | None:
     """A key indented one space too many or too few, or a list row without its "- ": say which
     line is out of line with which, instead of libyaml's guess."""
@@ -307,6 +317,8 @@ def _misspelt_colon(lines: list[str], line: int) -> tuple[int, int, str] | None:
     """
     for number in range(max(line - 2, 1), min(line, len(lines)) + 1):
         content = lines[number - 1].split(" #")[0]
+        if content.lstrip().startswith("- "):  # a list row: its first key follows the "- "
+            content = " " * _key_column(content) + content[_key_column(content):]
         if ": " in content or content.rstrip().endswith(":") or content.lstrip().startswith(("#", "- ")):
             continue
         for mark, why in (("：", "用了全角冒号“：”"), (":", "冒号后缺少空格")):

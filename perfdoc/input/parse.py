@@ -164,7 +164,7 @@ def _describe(node: Node) -> str:
         return "一组“键: 值”"
     if isinstance(node, Sequence):
         return "列表"
-    return f"“{node.text}”"
+    return f"“{node.text}”" if not node.is_null else "空的"
 
 
 def closest(word: str, choices) -> str | None:
