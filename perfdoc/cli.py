@@ -53,6 +53,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
     perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
     perfdoc pdf output/2025       把生成的文档转成 PDF（LibreOffice）
+    perfdoc build specs/2025 --pdf    生成文档，并在旁边生成 PDF
     """
     ctx.obj = {"debug": debug}
     # A run holds a unit's models — hundreds of thousands of small objects, almost no cycles —
