@@ -22,7 +22,7 @@ from ..input.model import Project, Unit
 from ..input.parse import parse_project, parse_unit, unit_templates
 from ..input.problems import Problem, sort_problems
 from . import incremental
-from .documents import Document, unique_file_names, write_document
+from .documents import Document, unique_file_names, with_comments, write_document
 
 @dataclass
 class Specs:
@@ -52,10 +52,14 @@ class BuildResult:
 
 
 Progress = Callable[[int, int], None]  # (documents written so far, documents to write)
+ReadProject = Callable[[Path, "Unit | None"], "tuple[Project | None, list[Problem]]"]
 
 
-def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
-    """Load, parse and check a unit's specs (a folder, or one project file in it)."""
+def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None) -> Specs:
+    """Load, parse and check a unit's specs (a folder, or one project file in it).
+
+    `read_project` reads one project file (default: `read_project_file`); `perfdoc serve` passes
+    one that keeps the files it read and reads again only those that changed."""
     target = Path(target)
     folder, only = (target.parent, target) if target.is_file() else (target, None)
     specs = Specs(folder)
@@ -70,10 +74,7 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
         specs.problems.append(Problem(unit_path, 1, 1, "warning", "no-projects",
                                       f"{folder} 中除单位文件外没有项目文件（*.yaml），不会生成任何表格"))
     for path in paths:
-        node = _load(path, specs)
-        if node is False or specs.unit is None:
-            continue
-        project, problems = parse_project(path, node, specs.unit)
+        project, problems = (read_project or read_project_file)(path, specs.unit)
         specs.problems += problems
         if project is not None:
             specs.projects.append(project)
@@ -83,6 +84,17 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
         specs.problems += check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
     return specs
+
+
+def read_project_file(path: Path, unit: Unit | None) -> tuple[Project | None, list[Problem]]:
+    """Load one project file and read it against its unit (without one, only load it: its
+    problems are still worth saying)."""
+    specs = Specs(path.parent)
+    node = _load(path, specs)
+    if node is False or unit is None:
+        return None, specs.problems
+    project, problems = parse_project(path, node, unit)
+    return project, specs.problems + problems
 
 
 def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Unit | None, list[Path]]:
@@ -106,18 +118,23 @@ def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Uni
     return unit, folders
 
 
+COMMENTS = {"warnings": ("error", "warning"), "all": ("error", "warning", "info")}
+
+
 def build(target: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
-          force: bool = False, progress: Progress | None = None, pdf: bool = False,
+          force: bool = False, progress: Progress | None = None, comments: str = "", pdf: bool = False,
           pdf_timeout: float | None = None, replace_other: bool = False) -> BuildResult:
     """Read and check the specs, then write each valid project's form and the unit's 汇总表.
 
     A whole folder built again rewrites only the documents whose inputs changed since its last
     build into the same output folder (incremental.py); `force` rewrites them all. `jobs` > 1
-    renders in that many processes, writing the same bytes. A document rewritten or removed
-    loses its PDF (never a PDF out of step with its document); `pdf` then prints every document
-    whose PDF is missing or older, beside it, in one LibreOffice run. An output folder another
-    spec folder was built into is refused (UsageError, nothing written) unless `replace_other`:
-    then that folder's documents are removed first.
+    renders in that many processes, writing the same bytes. `comments` ("warnings" or "all",
+    a key of COMMENTS) writes the problems into the documents as Word comments at their cells.
+    A document rewritten or removed loses its PDF (never a PDF out of step with its document);
+    `pdf` then prints every document whose PDF is missing or older, beside it, in one
+    LibreOffice run. An output folder another spec folder was built into is refused
+    (UsageError, nothing written) unless `replace_other`: then that folder's documents are
+    removed first.
     """
     target = Path(target)
     folder = target if target.is_dir() else target.parent
@@ -127,6 +144,8 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     replaced = _claim_output(out, folder, replace_other) if out else []
     # One project file is built alone, outside the manifest: it is not the whole unit.
     inputs = incremental.read_inputs(unit_path, project_files(folder), kind_folders) if target.is_dir() else None
+    if inputs and comments:  # documents with comments are other documents than those without
+        inputs = inputs.with_option(f"--comments={comments}")
     previous = incremental.Manifest.load(out, folder) if inputs and out else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
@@ -140,6 +159,8 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     if specs.unit is not None:
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
         documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir())
+        if comments:
+            documents = [with_comments(d, specs.problems, COMMENTS[comments]) for d in documents]
         # 4. Write those whose inputs changed since the last build.
         changed, current = [], []
         for document in documents:
@@ -151,8 +172,9 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
         documents = []
     # 5. Remove what the last build wrote and this one does not, and remember this one.
     if inputs and out:
-        result.removed = replaced + _remove_outdated(previous, documents, out)
+        result.removed = _remove_outdated(previous, documents, out)
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
+    result.removed = replaced + result.removed
     if out:  # a rewritten document's PDF is stale: said so, unless it is made again just below
         result.removed += remove_stale(out, [p.name for p in result.removed])
         stale = remove_stale(out, [p.name for p in result.written])
