@@ -97,9 +97,10 @@ class IndicatorRow:
 
     def fill(self, rows: list[dict]) -> str:
         shown = [{key: printed(value) for key, value in row.items()} for row in rows]
-        block_of = pagination.blocks(shown, tuple(self.merged), LAYOUT) if self.keep else [0] * len(rows)
-        pages = pagination.row_pages(shown, block_of, LAYOUT, False) if self.keep else \
-            [{"整行": True, "连下": False}] * len(rows)
+        if self.keep:
+            block_of, pages = pagination.paginate(shown, tuple(self.merged), LAYOUT)
+        else:
+            block_of, pages = [0] * len(rows), [{"整行": True, "连下": False}] * len(rows)
         out = []
         for row, merges, page in zip(rows, vertical_merges(shown, self.merged, block_of), pages):
             out.append(self.variants[page["整行"], page["连下"]].fill(row, merges))

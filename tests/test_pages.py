@@ -52,11 +52,14 @@ def test_every_page_of_the_2020_forms_shows_the_levels_of_its_rows(tmp_path):
     assert any(r.bare for r in reports)  # its bare rows (投入与管理 | 投入管理) have no 三级 to find them by
 
 
-def test_no_table_end_leaves_an_empty_page(tmp_path):
-    """48 copies of a long 2026 project, each a line of 年度总体目标 longer than the last: their
-    tables end at every height of a page, each form alone and one after another in the 汇总表.
-    (A page-break paragraph after the table left a blank page at 2 heights of 48.)"""
-    specs = sweep_unit(tmp_path / "specs", 48, SPECS / "2026" / "01_企业科技创新服务.yaml")
+@pytest.mark.parametrize("spec", ["2026/01_企业科技创新服务.yaml", "2025/05_技术转移协同创新发展建设.yaml"],
+                         ids=["long", "short"])
+def test_no_table_end_leaves_an_empty_page(spec, tmp_path):
+    """48 copies of a project, each a line of 年度总体目标 longer than the last: their tables end
+    at every height of a page, each form alone and one after another in the 汇总表. The long one
+    (22 rows) runs over two or three pages, the short one (7 rows) over one or two. (A page-break
+    paragraph after the table left a blank page at 2 heights of 48.)"""
+    specs = sweep_unit(tmp_path / "specs", 48, SPECS / spec)
     reports = audit_folder(specs, tmp_path / "work")
     assert len(reports) == 49
     assert_readable(reports)

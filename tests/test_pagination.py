@@ -17,8 +17,8 @@ def rows(*groups: tuple[str, str, int], text: str = "指标") -> list[dict]:
 
 
 def paginate(table: list[dict], followed: bool = False):
-    block_of = pagination.blocks(table, MERGE, LAYOUT)
-    return block_of, vertical_merges(table, MERGE, block_of), pagination.row_pages(table, block_of, LAYOUT, followed)
+    block_of, pages = pagination.paginate(table, MERGE, LAYOUT, followed)
+    return block_of, vertical_merges(table, MERGE, block_of), pages
 
 
 def test_a_short_project_prints_as_the_official_form_each_一级_kept_together():
@@ -44,8 +44,10 @@ def test_a_一级_taller_than_a_block_is_cut_between_its_二级_and_each_block_p
 def test_a_二级_taller_than_a_block_is_cut_between_rows():
     table = rows(("产出指标", "数量指标", 60))
     block_of, merges, _ = paginate(table)
-    assert block_of == [0] * 24 + [1] * 24 + [2] * 12
-    assert [i for i, m in enumerate(merges) if m["二级指标"] == "restart"] == [0, 24, 48]
+    assert block_of == [0] * 20 + [1] * 20 + [2] * 20  # the fewest blocks (3 of at most 24), equal
+    assert [i for i, m in enumerate(merges) if m["二级指标"] == "restart"] == [0, 20, 40]
+    # 26 rows: two blocks of 13, not 24 and a remainder of 2 that repeats the labels for 2 rows
+    assert paginate(rows(("产出指标", "数量指标", 26)))[0] == [0] * 13 + [1] * 13
 
 
 def test_a_row_taller_than_a_block_may_split_and_stands_alone():

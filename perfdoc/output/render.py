@@ -36,9 +36,10 @@ def print_value(spec: FieldSpec, value: Any, layout: pagination.Geometry | None 
         return {child.key: print_value(child, value.get(child.key)) for child in spec.fields}
     if spec.type == "indicators":
         rows = [{c.key: print_value(c, row.get(c.key)) for c in spec.columns} for row in value]
-        block_of = pagination.blocks(rows, spec.merge, layout) if layout else [0] * len(rows)
-        pages = pagination.row_pages(rows, block_of, layout, bool(spec.followed_by)) if layout else \
-            [{"整行": True, "连下": False}] * len(rows)
+        if layout:
+            block_of, pages = pagination.paginate(rows, spec.merge, layout, bool(spec.followed_by))
+        else:
+            block_of, pages = [0] * len(rows), [{"整行": True, "连下": False}] * len(rows)
         for row, merges, page in zip(rows, vertical_merges(rows, spec.merge, block_of), pages):
             row["合并"], row["分页"] = merges, page
         return rows
