@@ -48,6 +48,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
     perfdoc pdf output/2025       把生成的文档转成 PDF（LibreOffice）
     perfdoc serve specs/2025      在浏览器中预览表格，问题标在单元格上，保存后自动更新
+    perfdoc next specs/2025       由本年度的规格生成下一年度的（specs/2026），列出要核对的地方
+    perfdoc diff specs/2025 specs/2026   按表格的栏目比较两个版本（也可以是 git 修订：HEAD~1:specs/2026）
     """
     ctx.obj = {"debug": debug}
     # A run holds a unit's models — hundreds of thousands of small objects, almost no cycles —
@@ -373,3 +375,113 @@ def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
     total = sum(len(r.changes) for r in changed)
     click.echo(f"{len(changed)} 个文件中有 {total} 处指标值{'已改为' if write else '可改为'}系统格式", err=True)
     sys.exit(1 if problems or (check and changed and not write) else 0)
+
+
+@main.command("next")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="下一年度规格的文件夹（默认：把 SOURCE 文件夹名中的年度加一，如 specs/2025 → specs/2026）。")
+@click.option("--force", is_flag=True, help="覆盖下一年度文件夹中已有的同名文件。")
+@TEMPLATES_OPTION
+@click.pass_context
+def next_year(ctx, source: Path, output: Path | None, force: bool, templates) -> None:
+    """由本年度的规格生成下一年度的规格，并列出要核对的地方（文件:行）。
+
+    只改动文字本身：年度加一，日期推后一年（月末仍为月末，含 2 月 29 日），注释、键的顺序和写法原样保留。
+    年度资金、成本上限、年度总体目标和文字中提到的往年照录，列出待核对；下一年度表式新要求的一级指标
+    加一空行。不会覆盖已有文件，除非加 --force。
+    """
+    from .workflow.rollover import roll_forward
+    result = _run(ctx, roll_forward, source, output=output, force=force, templates=list(templates))
+    if result.specs.unit is None or result.specs.has_errors:
+        _report(result.specs.problems, "text", err=True, notes=False)
+        click.echo(f"perfdoc: {source} 的规格有错误，未生成下一年度的规格", err=True)
+        sys.exit(1)
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖（要覆盖请加 --force）", err=True)
+    if result.existing:
+        click.echo(f"perfdoc: 未生成任何文件：用 -o 另选文件夹，或加 --force 覆盖 {result.folder} 中的同名文件", err=True)
+        sys.exit(1)
+    for line in result.done:
+        click.echo(f"已生成 {line}")
+    for path in result.others:
+        click.echo(f"{path}: 原已在 {result.folder} 中，未改动", err=True)
+    click.echo(f"请核对以下 {len(result.review)} 处（{result.year} 年度的规格中沿用上一年度的内容）：")
+    for review in result.review:
+        click.echo(review.format())
+    click.echo(f"然后运行 perfdoc validate {result.folder}")
+
+
+DIFF_OUTPUTS = {".docx": "Word 对照表", ".xlsx": "Excel 对照表", ".md": "markdown", ".json": "json"}
+
+
+def _pairs(ctx, param, values):
+    pairs = []
+    for value in values:
+        old, equals, new = value.partition("=")
+        if not equals or not old.strip() or not new.strip():
+            raise click.BadParameter(f"“{value}”应写作 原项目=现项目（项目名称或文件名）")
+        pairs.append((old.strip(), new.strip()))
+    return pairs
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              help="输出格式：text（终端，默认）、markdown（合并请求）、json（脚本与 CI，键见 README）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="写入文件而不打印：.docx（Word 对照表）、.xlsx（Excel 对照表）、.md、.json。")
+@click.option("--pair", "pairs", multiple=True, callback=_pairs, metavar="原=现",
+              help="指定两个项目为同一项目（项目名称或文件名），可重复；其余按名称和内容配对。")
+@click.option("--exit-code", is_flag=True, help="有差别时退出码为 1（如 git diff --exit-code）。")
+@click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto",
+              help="text 格式是否着色：auto（默认，终端中着色）、always、never。")
+@TEMPLATES_OPTION
+@click.pass_context
+def diff(ctx, old: str, new: str, output_format: str, output: Path | None, pairs, exit_code: bool,
+         colour: str, templates) -> None:
+    """比较同一单位两个版本的规格，按表格的栏目说出改了什么。
+
+    \b
+    OLD、NEW 是规格文件夹或项目文件，也可以是 git 修订中的（修订:路径，不用检出）：
+    perfdoc diff specs/2025 specs/2026
+    perfdoc diff v2025-报送:specs/2025 specs/2025      与报送时的版本比较
+    perfdoc diff HEAD~1:specs/2026 specs/2026 -o 对照表.docx
+    """
+    import tempfile
+    from .workflow import diffreport
+    from .workflow.diff import compare, read_side, rows
+    if output is not None and output.suffix.lower() not in DIFF_OUTPUTS:
+        raise click.BadParameter(f"不认识的文件类型“{output.suffix}”（可用：{'、'.join(DIFF_OUTPUTS)}）",
+                                 param_hint="-o")
+    with tempfile.TemporaryDirectory(prefix="perfdoc-diff-") as workdir:
+        sides = [_run(ctx, read_side, source, cwd=Path.cwd(), workdir=Path(workdir), templates=list(templates))
+                 for source in (old, new)]
+        comparison = _run(ctx, compare, *sides, pinned=pairs)
+    for note in sides[0].notes + sides[1].notes:
+        click.echo(note, err=True)
+    suffix = output.suffix.lower() if output else None
+    if suffix in (".docx", ".xlsx"):
+        from .output.comparison import docx_bytes, xlsx_bytes
+        from .output.files import write_atomic
+        write = docx_bytes if suffix == ".docx" else xlsx_bytes
+        data = write(diffreport.title(comparison), diffreport.subtitle(comparison), rows(comparison))
+        _run(ctx, write_atomic, output, data)
+        click.echo(f"已生成 {output}（{diffreport.summary_line(comparison)}）")
+    else:
+        output_format = {".md": "markdown", ".json": "json"}.get(suffix, output_format)
+        if output_format == "json":
+            text = diffreport.json_report(comparison)
+        elif output_format == "markdown":
+            text = diffreport.markdown_report(comparison)
+        else:
+            tty = sys.stdout.isatty() if output is None else False
+            text = diffreport.text_report(comparison, colour=colour == "always" or (colour == "auto" and tty))
+        if output is None:
+            click.echo(text, nl=False, color=True)
+        else:
+            from .output.files import write_atomic
+            _run(ctx, write_atomic, output, text.encode("utf-8"))
+            click.echo(f"已生成 {output}（{diffreport.summary_line(comparison)}）")
+    sys.exit(1 if exit_code and comparison.has_changes else 0)

@@ -52,8 +52,10 @@ Progress = Callable[[int, int], None]  # (documents written so far, documents to
 ReadProject = Callable[[Path, "Unit | None"], "tuple[Project | None, list[Problem]]"]
 
 
-def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None) -> Specs:
-    """Load, parse and check a unit's specs (a folder, or one project file in it).
+def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None,
+               check: bool = True) -> Specs:
+    """Load, parse and check a unit's specs (a folder, or one project file in it); without
+    `check`, only what reading finds (`perfdoc diff` compares, it does not judge).
 
     `read_project` reads one project file (default: `read_project_file`); `perfdoc serve` passes
     one that keeps the files it read and reads again only those that changed."""
@@ -77,7 +79,7 @@ def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadPr
             specs.projects.append(project)
 
     # 5. The form's rules, on each project and across the unit.
-    if specs.unit is not None:
+    if specs.unit is not None and check:
         specs.problems += check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
     return specs
