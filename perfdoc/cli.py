@@ -28,6 +28,11 @@ def _existing_folders(ctx, param, folders):
     return folders
 
 
+OTHER_SPECS_OPTION = click.option(
+    "--replace-other-specs", "replace_other", is_flag=True,
+    help="输出文件夹已由另一个规格文件夹生成时，仍写入它：删除那些规格的文档，改由本规格文件夹生成"
+         "（不加时拒绝写入，以免两个单位或申报表与自评表互相覆盖）。")
+
 TEMPLATES_OPTION = click.option(
     "--templates", "templates", multiple=True, type=click.Path(path_type=Path), callback=_existing_folders,
     help="额外的表式/模板文件夹（可重复）：同名 .docx 覆盖内置模板，.yaml 定义新表式。")
@@ -41,6 +46,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     """perfdoc：把项目绩效目标的 YAML 规格打印成官方 Word 表格。
 
     \b
+    perfdoc init specs/2027       新建一个单位一年的规格（单位.yaml 和项目骨架）
     perfdoc validate specs/2025   检查规格，按“文件:行:列”报告问题
     perfdoc build specs/2025      生成每个项目的申报表和单位的汇总表
     perfdoc build specs/2025 --xlsx   另生成 Excel 工作簿（项目一览、绩效指标）
@@ -49,6 +55,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
     perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
     perfdoc pdf output/2025       把生成的文档转成 PDF（LibreOffice）
+    perfdoc build specs/2025 --pdf    生成文档，并在旁边生成 PDF
     perfdoc serve specs/2025      在浏览器中预览表格，问题标在单元格上，保存后自动更新
     perfdoc next specs/2025       由本年度的规格生成下一年度的（specs/2026），列出要核对的地方
     perfdoc diff specs/2025 specs/2026   按表格的栏目比较两个版本（也可以是 git 修订：HEAD~1:specs/2026）
@@ -77,8 +84,11 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates, job
         _validate_units(ctx, target, strict, output_format, list(templates), jobs or os.cpu_count() or 1)
     _note_nested_units(target)
     specs = _run(ctx, read_specs, target, templates=list(templates))
-    _report(specs.problems, output_format, err=False)
-    sys.exit(_exit_code(specs.problems, strict))
+    code = _exit_code(specs.problems, strict)
+    _report(specs.problems, output_format, err=False, strict=strict)
+    if output_format == "text" and code and strict and not any(p.is_error for p in specs.problems):
+        click.echo("--strict：警告也算失败，退出码为 1")
+    sys.exit(code)
 
 
 @main.command()
@@ -92,13 +102,16 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates, job
               default=None, help="把每个警告（和错误）作为 Word 批注写在它所在的单元格上，作者为 perfdoc；"
                                  "--comments=all 连提示也写（写在规格文件夹之后：perfdoc build specs/2025 --comments）。"
                                  "不加此项时文档与以前逐字节相同。")
+@click.option("--pdf", "make_pdf", is_flag=True,
+              help="同时在文档旁生成 PDF（LibreOffice，只转换 PDF 缺失或过期的文档）。")
 @click.option("--xlsx", is_flag=True,
               help="另生成 Excel 工作簿 <单位><年度>年度项目绩效目标汇总表.xlsx（项目一览、绩效指标…）；"
                    "多个单位时另有跨单位的主管部门工作簿。")
+@OTHER_SPECS_OPTION
 @TEMPLATES_OPTION
 @click.pass_context
 def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, comments: str | None,
-          templates, xlsx: bool = False) -> None:
+          make_pdf: bool, replace_other: bool, templates, xlsx: bool = False) -> None:
     """检查规格并生成 Word 文档：每个项目一份，另加单位的汇总表。
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
@@ -108,13 +121,13 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
     from .make.units import is_units_folder
     if is_units_folder(target):
         _build_units(ctx, target, output, list(templates), jobs or os.cpu_count() or 1, force, xlsx,
-                     comments or "")
+                     comments or "", make_pdf, replace_other)
     _note_nested_units(target)
     progress = ProgressBar(click.get_text_stream("stderr"))
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
                       jobs=jobs or os.cpu_count() or 1, force=force, progress=progress,
-                      comments=comments or "", xlsx=xlsx)
+                      comments=comments or "", pdf=make_pdf, replace_other=replace_other, xlsx=xlsx)
     finally:
         progress.finish()
     _report(result.specs.problems, "text", err=True, notes=False)  # a build shows what needs fixing
@@ -126,7 +139,20 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
         click.echo(f"已生成 {path}")
     if result.unchanged:
         click.echo(f"{len(result.unchanged)} 份文档的规格、模板和 perfdoc 都没有变化，未重写")
-    sys.exit(_exit_code(result.specs.problems, strict=False))
+    code = _exit_code(result.specs.problems, strict=False)
+    if make_pdf:
+        code = max(code, _report_pdfs(result))
+    sys.exit(code)
+
+
+def _report_pdfs(result) -> int:
+    """What `build --pdf` printed; 1 if a PDF could not be made."""
+    if result.pdf_error:
+        click.echo(f"perfdoc: 未生成 PDF：{result.pdf_error}", err=True)
+        return 1
+    if not result.pdfs.converted and not result.pdfs.failed and (result.written or result.unchanged):
+        click.echo("每份文档的 PDF 都已是最新，未转换")
+    return _print_conversion(result.pdfs)
 
 
 def _validate_units(ctx, target: Path, strict: bool, output_format: str, templates, jobs: int) -> None:
@@ -158,7 +184,8 @@ def _validate_units(ctx, target: Path, strict: bool, output_format: str, templat
     sys.exit(1 if failed else 0)
 
 
-def _build_units(ctx, target: Path, output, templates, jobs: int, force: bool, xlsx: bool, comments: str) -> None:
+def _build_units(ctx, target: Path, output, templates, jobs: int, force: bool, xlsx: bool, comments: str,
+                 make_pdf: bool = False, replace_other: bool = False) -> None:
     """build over many unit folders: per unit its problems, files and summary line; then the
     problems across units, the workbook across units (--xlsx) and the total."""
     from .make.units import build_units
@@ -177,7 +204,7 @@ def _build_units(ctx, target: Path, output, templates, jobs: int, force: bool, x
         click.echo(f"{outcome.folder} → {outcome.out}: {files}；{_unit_summary(outcome)}")
 
     result = _run(ctx, build_units, target, output=output, templates=templates, jobs=jobs, force=force,
-                  xlsx=xlsx, comments=comments, on_unit=shown)
+                  xlsx=xlsx, comments=comments, pdf=make_pdf, replace_other=replace_other, on_unit=shown)
     for problem in result.across:
         click.echo(problem.format(), err=True)
     if result.workbook_skipped:
@@ -218,17 +245,35 @@ def _units_total(result) -> str:
 @click.option("--force", is_flag=True, help="全部重新转换，即使 PDF 比文档新。")
 def pdf(folder: Path, timeout: float, force: bool) -> None:
     """把文件夹中的 Word 文档转成 PDF：LibreOffice 只启动一次，转换全部文档。"""
-    from .output.pdf import PdfError, convert, outdated
-    documents = sorted(folder.glob("*.docx")) if force else outdated(folder)
+    from .output.pdf import outdated
+    every = sorted(folder.glob("*.docx"))
+    if not every:
+        click.echo(f"perfdoc: {folder} 中没有 Word 文档（.docx），没有可转换的", err=True)
+        sys.exit(1)
+    documents = every if force else outdated(folder)
+    if not documents:
+        click.echo(f"{len(every)} 份文档的 PDF 都已是最新，未转换")
+        return
+    sys.exit(_convert_to_pdf(documents, timeout))
+
+
+def _convert_to_pdf(documents: list[Path], timeout: float) -> int:
+    """Convert, print what was made and what failed; the exit code (1 if any failed)."""
+    from .output.pdf import PdfError, convert
     try:
-        pdfs = convert(documents, timeout=timeout)
+        return _print_conversion(convert(documents, timeout=timeout))
     except PdfError as exc:
         click.echo(f"perfdoc: {exc}", err=True)
-        sys.exit(1)
-    for path in pdfs:
+        return 1
+
+
+def _print_conversion(conversion) -> int:
+    """Print the PDFs made and the documents that failed; 1 if any failed."""
+    for path in conversion.converted:
         click.echo(f"已生成 {path}")
-    if not documents:
-        click.echo("每份文档的 PDF 都已是最新，未转换")
+    for path, why in conversion.failed:
+        click.echo(f"{path}: 未转换：{why}", err=True)
+    return 1 if conversion.failed else 0
 
 
 @main.command()
@@ -331,6 +376,8 @@ def _field_lines(specs, indent: str) -> list[str]:
             what += f"，表中印作“{spec.label}”"
         if spec.unit_default:
             what += "，可在单位文件中统一写"
+        if spec.known:
+            what += f"；可填：{'、'.join(spec.known)}"
         lines.append(f"{indent}{_pad(spec.key + (' *' if spec.required else ''), 32 - len(indent))}{what}")
         lines += _field_lines(spec.fields or spec.columns, indent + "  ")
     return lines
@@ -341,6 +388,34 @@ def _pad(text: str, width: int) -> str:
     import unicodedata
     shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(1, width - shown)
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--单位", "--unit", "unit_name", help="单位全称（不写时留待在 单位.yaml 中填写）。")
+@click.option("--年度", "--year", "year", type=click.IntRange(1990, 2100),
+              help="年度（默认取文件夹名开头的四位年份，如 specs/2027；否则为今年）。")
+@click.option("--表式", "--form", "kind_name", help="表式（默认为该年度的默认表式；可用的见 perfdoc forms）。")
+@TEMPLATES_OPTION
+@click.pass_context
+def init(ctx, folder: Path, unit_name: str | None, year: int | None, kind_name: str | None, templates) -> None:
+    """新建一个单位一年的规格：单位.yaml 和一个带注释的项目骨架（不覆盖已有文件）。
+
+    \b
+    perfdoc init specs/2027 --单位 某某中学
+    然后填写空着的栏目，perfdoc validate specs/2027 列出还没填的（to-fill）。
+    """
+    from .workflow.init import init_unit
+    result = _run(ctx, init_unit, folder, unit_name=unit_name, year=year, kind_name=kind_name,
+                  templates=list(templates))
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖", err=True)
+    for path in result.written:
+        click.echo(f"已生成 {path}")
+    if result.written:
+        click.echo(f"{result.year} 年度，表式“{result.kind.name}”。填写空着的栏目后运行 perfdoc validate {folder}；"
+                   f"每个项目一个文件（复制 01_项目.yaml）。", err=True)
+    sys.exit(0 if result.written else 1)
 
 
 @main.group()
@@ -391,11 +466,14 @@ def _run(ctx, fn, *args, **kwargs):
         sys.exit(1)
 
 
-def _report(problems, output_format: str, err: bool, notes: bool = True) -> None:
+def _report(problems, output_format: str, err: bool, notes: bool = True, strict: bool = False) -> None:
     """Print problems and the summary line; without `notes`, infos are only counted."""
-    from .input.problems import summarize
+    from .input.problems import count, summarize
     if output_format == "json":
-        click.echo(json.dumps({"problems": [p.as_dict() for p in problems], "summary": summarize(problems)},
+        counts = count(problems)
+        click.echo(json.dumps({"problems": [p.as_dict() for p in problems], "summary": summarize(problems),
+                               "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
+                               "strict": strict, "exit_code": _exit_code(problems, strict)},
                               ensure_ascii=False, indent=2))
         return
     for problem in problems:

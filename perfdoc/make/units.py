@@ -78,6 +78,7 @@ class UnitOutcome:
     unchanged: int = 0
     failure: str = ""            # the unit could not be read or built at all (its message)
     refusal: str = ""            # why its rows cannot go into the workbook across units
+    pdf_failed: bool = False     # build --pdf: a PDF could not be made
     facts: UnitFacts | None = None
 
     @property
@@ -108,13 +109,13 @@ def validate_units(folder: Path, *, templates: list[Path] = (), jobs: int = 1,
                    on_unit: OnUnit = lambda outcome: None) -> UnitsResult:
     """Check every unit below `folder`, then the units against each other."""
     units = find_units(folder)
-    jobs_args = [(unit, None, list(templates), False, False, False, "") for unit in units]
+    jobs_args = [(unit, None, list(templates), False, False, False, "", False, False) for unit in units]
     return _with_strays(_run(jobs_args, jobs, on_unit, workbook=None), folder)
 
 
 def build_units(folder: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
-                force: bool = False, xlsx: bool = False, comments: str = "",
-                on_unit: OnUnit = lambda outcome: None) -> UnitsResult:
+                force: bool = False, xlsx: bool = False, comments: str = "", pdf: bool = False,
+                replace_other: bool = False, on_unit: OnUnit = lambda outcome: None) -> UnitsResult:
     """Build every unit below `folder` into its own output folder (OUT/<its path below folder>),
     and with `xlsx` the workbook across units into OUT."""
     folder = Path(folder)
@@ -123,7 +124,8 @@ def build_units(folder: Path, *, output: Path | None = None, templates: list[Pat
     outs = [base / unit.relative_to(folder) for unit in units]
     plan = _plan_workbook(folder, units, base, list(templates), force) if xlsx else None
     rows_wanted = bool(plan and plan.target)
-    jobs_args = [(unit, out, list(templates), force, xlsx, rows_wanted, comments) for unit, out in zip(units, outs)]
+    jobs_args = [(unit, out, list(templates), force, xlsx, rows_wanted, comments, pdf, replace_other)
+                 for unit, out in zip(units, outs)]
     return _with_strays(_run(jobs_args, jobs, on_unit, workbook=plan), folder)
 
 
@@ -141,7 +143,7 @@ def _with_strays(result: "UnitsResult", folder: Path) -> "UnitsResult":
 
 # -- one unit (in this process or a -j worker) ---------------------------------------------
 def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, xlsx: bool, rows_wanted: bool,
-              comments: str):
+              comments: str, pdf: bool, replace_other: bool):
     """Validate (out is None) or build one unit: its outcome, and its workbook rows if wanted."""
     from .workbook import too_long_for_excel, unit_rows_for_summary
     outcome = UnitOutcome(unit, out)
@@ -149,9 +151,17 @@ def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, 
         if out is None:
             specs = read_specs(unit, templates=templates)
         else:
-            result = build(unit, output=out, templates=templates, force=force, xlsx=xlsx, comments=comments)
+            result = build(unit, output=out, templates=templates, force=force, xlsx=xlsx, comments=comments,
+                           pdf=pdf, replace_other=replace_other)
             specs = result.specs
             outcome.written, outcome.skipped, outcome.removed = result.written, result.skipped, result.removed
+            if pdf:  # build --pdf: the PDFs made beside the documents, and what could not be
+                outcome.written = [*outcome.written, *(result.pdfs.converted if result.pdfs else [])]
+                outcome.skipped = [*outcome.skipped, *((path, f"未转换为 PDF：{why}")
+                                                       for path, why in (result.pdfs.failed if result.pdfs else []))]
+                if result.pdf_error:
+                    outcome.skipped.append((out, f"未生成 PDF：{result.pdf_error}"))
+                outcome.pdf_failed = bool(result.pdf_error or (result.pdfs and result.pdfs.failed))
             outcome.unchanged = len(result.unchanged)
             if specs.unit is None:  # nothing changed, so the build only replayed its problems
                 outcome.facts = None if rows_wanted else _remembered_facts(unit, out)
@@ -220,7 +230,7 @@ def _run(jobs_args: list[tuple], jobs: int, on_unit: OnUnit, workbook: "_Workboo
     try:
         for outcome, rows in _in_order(jobs_args, jobs):
             result.units += 1
-            result.failed += bool(outcome.failure)
+            result.failed += bool(outcome.failure) or outcome.pdf_failed
             for problem in outcome.problems:
                 result.counts[problem.severity] += 1
             if outcome.facts:
