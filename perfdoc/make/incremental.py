@@ -143,7 +143,7 @@ class Manifest:
     @staticmethod
     def documents_in(out: Path) -> list[str]:
         """The file names of the documents the manifest in `out` lists, whoever built them: only
-        plain .docx names, since the manifest is read from disk and names no other place."""
+        plain .docx and .xlsx names, since the manifest is read from disk and names no other place."""
         try:
             names = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["documents"]
             return [n for n in names if isinstance(n, str) and is_document_name(n)]
@@ -172,8 +172,10 @@ class Manifest:
 
 
 def is_document_name(name: str) -> bool:
-    """A name a build may have written into its output folder: a .docx with no folder part."""
-    return name.endswith(".docx") and Path(name).name == name and "\\" not in name and not name.startswith(".")
+    """A name a build may have written into its output folder: a .docx (or, with --xlsx, the
+    unit's .xlsx) with no folder part."""
+    return name.endswith((".docx", ".xlsx")) and Path(name).name == name and "\\" not in name \
+        and not name.startswith(".")
 
 
 def problem_record(problem: Problem, folder: Path) -> dict:
