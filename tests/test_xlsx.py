@@ -259,3 +259,14 @@ def test_a_text_longer_than_an_excel_cell_skips_the_workbook_and_says_where(tmp_
     assert not [p for p in result.written if p.suffix == ".xlsx"]
     reasons = [why for path, why in result.skipped if path.suffix == ".xlsx"]
     assert reasons == [f"{first}:{at + 1} 的“年度总体目标”有 34000 字，超过 Excel 单元格的上限 32767 字，工作簿未生成"]
+
+
+@needs_soffice
+def test_pdf_beside_xlsx_prints_the_summary_not_the_workbook(tmp_path):
+    import subprocess as run
+    out = tmp_path / "out"
+    result = build(SPECS / "2026", output=out, xlsx=True, pdf=True)
+    summary_pdf = out / "上海市科普教育展示技术中心（上海市国际科技交流中心）2026年度项目绩效目标汇总表.pdf"
+    assert summary_pdf in result.pdfs.converted and len(result.pdfs.converted) == 3
+    text = run.run(["pdftotext", str(summary_pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "项目资金" in squash(text) and "计算符号" not in text   # the 汇总表, not the workbook's sheets

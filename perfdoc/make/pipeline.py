@@ -182,8 +182,9 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
     result.removed = replaced + result.removed
     if out:  # a rewritten document's PDF is stale: said so, unless it is made again just below
-        result.removed += remove_stale(out, [p.name for p in result.removed])
-        stale = remove_stale(out, [p.name for p in result.written])
+        # (only a .docx has a PDF: the unit's .xlsx shares the 汇总表's name, not its PDF)
+        result.removed += remove_stale(out, [p.name for p in result.removed if p.suffix == ".docx"])
+        stale = remove_stale(out, [p.name for p in result.written if p.suffix == ".docx"])
         result.removed += [] if pdf else stale
     # 6. With pdf: a PDF beside every document whose PDF is missing or older than it.
     return _with_pdfs(result, pdf_timeout) if pdf else result
@@ -191,7 +192,7 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
 
 def _with_pdfs(result: BuildResult, timeout: float | None) -> BuildResult:
     """Convert the build's documents that have no up-to-date PDF; record what failed."""
-    documents = [d for d in result.written + result.unchanged if needs_pdf(d)]
+    documents = [d for d in result.written + result.unchanged if d.suffix == ".docx" and needs_pdf(d)]
     try:
         result.pdfs = convert(documents, **({"timeout": timeout} if timeout else {}))
     except PdfError as exc:
