@@ -6,6 +6,7 @@ machine, the table, and the ratios the targets are stated in (BENCH.md).
 
     python bench/run.py                         # N = 10, 100, 1000; 3 repetitions
     python bench/run.py --sizes 10 --repeat 1   # a quick check (the test suite runs this)
+    python bench/run.py --sizes 25 --units 50,200 --repeat 1   # a 财政局: 200 units × 25 projects
 
 perfdoc runs as `python -m perfdoc` from the checkout, or as the command given with --perfdoc
 (the installed console script, as users start it: see BENCH.md). The docxtpl row needs docxtpl
@@ -29,6 +30,8 @@ from typing import Callable
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+from generate import generate, generate_units  # noqa: E402  (bench/ is not a package)
 
 
 @dataclass
@@ -107,6 +110,17 @@ def clear(folder: Path) -> Callable[[int], None]:
     return lambda _: shutil.rmtree(folder, ignore_errors=True)
 
 
+def edited_copy(specs: Path, work: Path) -> Path:
+    """The unit again with every tenth project's first target raised: what `perfdoc diff` compares."""
+    copy = work / "specs-edited"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(specs, copy)
+    for path in sorted(copy.glob("[0-9]*.yaml"))[::10]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("≥90.00(%)", "≥95.00(%)", 1), encoding="utf-8")
+    return copy
+
+
 def modification_times(folder: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
 
@@ -147,6 +161,8 @@ class Bench:
         self.results: dict[int, dict[str, Timing]] = {}
         self.pending_checks: list[Callable[[], None]] = []
         self.checks: dict[int, dict[str, str]] = {}
+        self.units_rows: dict[int, Timing] = {}
+        self.units_checks: dict[int, str] = {}
 
     def script(self, name: str) -> list[str]:
         return [*self.python, str(BENCH / name)]
@@ -184,6 +200,7 @@ class Bench:
 
         return [Step("validate", [*self.perfdoc, "validate", str(specs)]),
                 Step("libyaml parse only", [*self.script("libyaml_parse.py"), str(specs)]),
+                Step("diff of two folders", [*self.perfdoc, "diff", str(specs), str(edited_copy(specs, work))]),
                 Step("build", self.build(specs, out), fresh),
                 Step(f"build -j {jobs}", [*self.build(specs, parallel), "-j", str(jobs)], clear(parallel)),
                 Step("rebuild, nothing changed", self.build(specs, out)),
@@ -235,6 +252,25 @@ class Bench:
 
     def build(self, specs: Path, out: Path) -> list[str]:
         return [*self.perfdoc, "build", str(specs), "-o", str(out)]
+
+    def run_units(self, counts: list[int], projects: int, work: Path) -> None:
+        """Many units (a 财政局's year): U unit folders of `projects` projects each, built with
+        --xlsx in one command, against one such unit built alone; peak memory should not grow
+        with U (one unit is held at a time, the workbook across units is streamed)."""
+        one, one_out = work / "one", work / "one-out"
+        generate(projects, one)
+        self.units_single = measure([*self.build(one, one_out), "--xlsx"], self.args.repeat, clear(one_out))
+        self.units_rows: dict[int, Timing] = {}
+        for count in counts:
+            specs, out = work / f"units-{count}", work / f"units-{count}-out"
+            generate_units(count, projects, specs)
+            self.units_rows[count] = measure([*self.build(specs, out), "--xlsx"], self.args.repeat, clear(out))
+            workbooks = list(out.glob("*.xlsx"))
+            self.units_checks[count] = f"workbook across units: {workbooks[0].name if workbooks else 'NONE'}" \
+                + f", {sum(1 for _ in out.rglob('*.docx'))} documents"
+            shutil.rmtree(specs, ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
+        self.units_projects = projects
 
     def run_startup(self, work: Path) -> dict[str, Timing]:
         one = sorted((work / "specs").glob("[0-9]*.yaml"))[0]
@@ -320,6 +356,9 @@ def ratios(bench: Bench, startup: dict[str, Timing]) -> list[str]:
         cells = [spread(paired(rows[top], rows[bottom])) if top in rows and bottom in rows else "n/a"
                  for rows in (bench.results[n] for n in sizes)]
         lines.append(label.format(jobs=bench.args.jobs).ljust(50) + "".join(c.rjust(24) for c in cells))
+    lines.append("diff / validate of both folders (target ≤ 1)".ljust(50) + "".join(
+        spread([d / (2 * v) for d, v in zip(bench.results[n]["diff of two folders"].runs,
+                                             bench.results[n]["validate"].runs)]).rjust(24) for n in sizes))
     for big, small in zip(sizes[1:], sizes):
         for name in ("validate", "build", "rebuild, nothing changed", "near-limit writer"):
             a, b = bench.results[big].get(name), bench.results[small].get(name)
@@ -335,6 +374,26 @@ def ratios(bench: Bench, startup: dict[str, Timing]) -> list[str]:
     return lines
 
 
+def units_table(bench: Bench) -> list[str]:
+    """The many-units rows: time and peak memory, per project against one unit alone."""
+    if not bench.units_rows:
+        return []
+    p, single = bench.units_projects, bench.units_single
+    lines = ["", f"many units, build --xlsx (each unit {p} projects; median of {bench.args.repeat} runs)",
+             f"{'one unit alone':<34}{single.cell():>20}   {single.seconds / p * 1000:6.1f} ms per project"]
+    for count, timing in sorted(bench.units_rows.items()):
+        per_project = timing.seconds / (count * p)
+        lines.append(f"{f'{count} units × {p} projects':<34}{timing.cell():>20}   {per_project * 1000:6.1f} ms per project"
+                     f"   ({per_project / (single.seconds / p):.2f}× one unit's)")
+    counts = sorted(bench.units_rows)
+    if len(counts) > 1:
+        small, big = bench.units_rows[counts[0]], bench.units_rows[counts[-1]]
+        lines.append(f"peak memory, {counts[-1]} units / {counts[0]} units: {big.peak_mb / small.peak_mb:.2f}×"
+                     f"   (units: {counts[-1] / counts[0]:.0f}×; flat is 1.0)")
+    lines += [f"{count} units: {check}" for count, check in sorted(bench.units_checks.items())]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10,100,1000", help="numbers of projects (default 10,100,1000)")
@@ -347,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--problems", action="store_true",
                         help="also validate a unit with problems planted in every spec (the many-problems row)")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--units", default="", help="also build this many unit folders at once, e.g. 50,200")
+    parser.add_argument("--unit-projects", type=int, default=25, help="projects in each of those units")
     args = parser.parse_args(argv)
     bench = Bench(args)
     load_at_start = load_average()
@@ -355,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in [int(s) for s in args.sizes.split(",")]:
             bench.run_size(n, work / str(n))
         startup = bench.run_startup(work / str(min(bench.results)))
+        if args.units:
+            bench.run_units([int(s) for s in args.units.split(",")], args.unit_projects, work / "units")
         for check in bench.pending_checks:
             check()
     except CommandFailed as exc:
@@ -364,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
     print("\n".join([*machine(bench, load_at_start), *table(bench, startup), *ratios(bench, startup),
+                     *units_table(bench),
                      f"load average (1, 5, 15 min) at end: {load_average()}"]))
     return 0
 

@@ -30,6 +30,12 @@ def write_unit_documents(documents: list[Document], *, jobs: int = 1, done=lambd
     from ..output.render import Renderer  # Jinja and lxml are needed only when rendering
     from .parallel import processes, write_in_processes
     unit, renderer = documents[0].unit, Renderer()
+    for workbook in [d for d in documents if d.path.suffix == ".xlsx"]:  # build --xlsx
+        write_document(workbook, renderer)
+        done(1)
+    documents = [d for d in documents if d.path.suffix != ".xlsx"]
+    if not documents:
+        return
     summary = next((d for d in documents if d.summary), None)
     forms = {d.projects[0]: d.path for d in documents if not d.summary}
     projects = summary.projects if summary else list(forms)
@@ -45,7 +51,11 @@ def write_unit_documents(documents: list[Document], *, jobs: int = 1, done=lambd
 
 
 def write_document(document: Document, renderer) -> None:
-    """Render one document whole and write it (a build with --comments)."""
+    """Render one document whole and write it (the unit's workbook, a build with --comments)."""
+    if document.path.suffix == ".xlsx":  # build --xlsx: the unit's workbook
+        from .workbook import unit_workbook
+        write_atomic(document.path, unit_workbook(document.unit, document.projects))
+        return
     if document.comments:
         from ..output.comments import render_with_comments
         data = render_with_comments(renderer, document.unit, document.projects, list(document.comments),
