@@ -102,8 +102,9 @@ def measure_rounds(steps: list[Step], repeat: int) -> dict[str, Timing]:
     return rows
 
 
-def measure(command: list[str], repeat: int) -> Timing:
-    return measure_rounds([Step("", command)], repeat)[""]
+def measure(command: list[str], repeat: int, before: Callable[[int], None] | None = None) -> Timing:
+    """One command alone, `repeat` times (calling `before(i)` first, untimed)."""
+    return measure_rounds([Step("", command, before)], repeat)[""]
 
 
 def clear(folder: Path) -> Callable[[int], None]:
