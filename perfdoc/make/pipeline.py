@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..output.files import safe_file_name, write_atomic
-from ..output.pdf import Conversion, PdfError, convert, needs_pdf, remove_stale
 from ..input import kinds as kinds_module
 from ..input.folder import UsageError, find_unit_file, project_file_names, project_files
 from ..input.load import LoadError, load_file
@@ -22,6 +21,9 @@ from ..input.parse import parse_project, parse_unit, unit_templates
 from ..input.problems import Problem, sort_problems
 from . import incremental
 from .documents import Document, unique_file_names, with_comments, write_unit_documents
+
+if TYPE_CHECKING:
+    from ..output.pdf import Conversion
 
 @dataclass
 class Specs:
@@ -184,6 +186,7 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
     result.removed = replaced + result.removed
     if out:  # a rewritten document's PDF is stale: said so, unless it is made again just below
+        from ..output.pdf import remove_stale  # subprocess, tempfile …: not for a build that is up to date
         # (only a .docx has a PDF: the unit's .xlsx shares the 汇总表's name, not its PDF)
         result.removed += remove_stale(out, [p.name for p in result.removed if p.suffix == ".docx"])
         stale = remove_stale(out, [p.name for p in result.written if p.suffix == ".docx"])
@@ -194,6 +197,7 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
 
 def _with_pdfs(result: BuildResult, timeout: float | None) -> BuildResult:
     """Convert the build's documents that have no up-to-date PDF; record what failed."""
+    from ..output.pdf import PdfError, convert, needs_pdf
     documents = [d for d in result.written + result.unchanged if d.suffix == ".docx" and needs_pdf(d)]
     try:
         result.pdfs = convert(documents, **({"timeout": timeout} if timeout else {}))
@@ -213,6 +217,7 @@ def _claim_output(out: Path, folder: Path, replace_other: bool) -> list[Path]:
         raise UsageError(f"输出文件夹 {out} 中是另一个规格文件夹（{owner}）生成的文档，未写入任何文件，"
                          f"以免互相覆盖：请用 -o 另选输出文件夹，或加 --replace-other-specs "
                          f"删除那些文档、改由 {folder} 生成")
+    from ..output.pdf import remove_stale
     names = incremental.Manifest.documents_in(out)
     removed = [out / name for name in names if (out / name).is_file()]
     for path in removed:

@@ -21,7 +21,6 @@ from ..input.folder import UNIT_FILE_NAMES, UsageError, find_unit_file, project_
 from ..input.kinds import KindError
 from ..input.problems import Problem
 from ..output.files import safe_file_name
-from ..output.xlsx import CellTooLong
 from ..rules.across import UnitFacts, check_units, facts_of
 from . import incremental
 from .pipeline import Specs, build, default_output, read_specs, read_unit
@@ -145,6 +144,9 @@ def _with_strays(result: "UnitsResult", folder: Path) -> "UnitsResult":
 def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, xlsx: bool, rows_wanted: bool,
               comments: str, pdf: bool, replace_other: bool):
     """Validate (out is None) or build one unit: its outcome, and its workbook rows if wanted."""
+    # imported here, not at the top: cli imports this module for every build and validate, and
+    # xlsxwriter costs one-file commands a tenth of their start-up
+    from ..output.xlsx import CellTooLong
     from .workbook import too_long_for_excel, unit_rows_for_summary
     outcome = UnitOutcome(unit, out)
     try:
