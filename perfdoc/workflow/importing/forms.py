@@ -1,0 +1,379 @@
+"""Read forms out of a document's lines and rows by their labels, the kind's layout telling where.
+
+The document is a stream (grid.py): lines of text, table starts, rows of cells. Reading it is a
+walk that fills one project at a time:
+
+- a line that is the form's title or the 汇总表's title, or the first label seen a second time,
+  starts the next project; `(2025年度)` gives the year, the 汇总表 title the unit;
+- a cell whose text is a field's label gives that field the next cell's text (pairs);
+- a row of headers (项目总目标 | 年度总体目标; 年初预算数 | 全年预算数 …) remembers where each
+  header sits, and the values are taken from the cells below it — in the next row, or in the row
+  labelled 年度资金总额 (matrices);
+- the indicator header (一级指标 | 二级指标 | …) starts the indicator rows, read by column until a
+  row holds another label; a merged 一级/二级 gives each row its text;
+- a table that continues a table cut by a page: a first row with no label and no 三级 continues
+  the row before it, and is joined to it.
+
+What cannot be placed is never dropped silently: it becomes a doubt naming file, place and field.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ...input.kinds import FormKind
+from .grid import Cell, Document, Line, Row, TableStart
+from .labels import norm, same_label, variants
+from .layout import Layout, Slot
+
+_YEAR_IN_TITLE = re.compile(r"(\d{4})年度?")
+
+
+@dataclass
+class Doubt:
+    """Something import could not be sure of: where it came from and which spec field it concerns."""
+    source: str
+    where: str
+    field: str
+    message: str
+
+    def format(self) -> str:
+        place = f"{self.source}: {self.where}" if self.where else self.source
+        return f"{place}: {self.field}：{self.message}" if self.field else f"{place}: {self.message}"
+
+
+@dataclass
+class FormRead:
+    """One project's form as read: values by dotted path, indicator rows, and where each came from."""
+    values: dict[str, str] = field(default_factory=dict)
+    rows: list[dict[str, str]] = field(default_factory=list)
+    where: dict[str, str] = field(default_factory=dict)
+    row_where: list[str] = field(default_factory=list)
+    year: int | None = None
+    title: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.values and not self.rows
+
+
+@dataclass
+class Reading:
+    """Everything read from one document."""
+    source: str
+    forms: list[FormRead] = field(default_factory=list)
+    unit: str = ""
+    year: int | None = None
+    doubts: list[Doubt] = field(default_factory=list)
+
+
+def score(layout: Layout, document: Document) -> int:
+    """How many of a kind's labels the document holds: the kind with most is the document's."""
+    found = set()
+    labels = layout.labels()
+    for item in document.items[:2000]:
+        texts = [item.text] if isinstance(item, Line) else \
+            [c.text for c in item.cells if not c.continued] if isinstance(item, Row) else []
+        for text in texts:
+            if len(text) <= 40:
+                found |= variants(text) & labels
+    return len(found)
+
+
+class FormReader:
+    """Walk a document once, filling one FormRead per project (see the module docstring)."""
+
+    def __init__(self, layout: Layout, document: Document):
+        self.layout, self.kind = layout, layout.kind
+        self.source = document.path
+        self.document = document
+        self.reading = Reading(document.path)
+        self.form = FormRead()
+        self.headers: dict[str, tuple[float, float]] = {}     # header label (normalised) → span
+        self.header_row_below: list[Slot] = []                 # "below" slots whose header was in the last row
+        self.columns: list[tuple[str, float, float]] | None = None   # indicator columns, when reading them
+        self.after_break = False
+        self.last_row: Row | None = None
+        self.pending_title = ""
+        self.pending_year: int | None = None
+        self.summary = _summary_pattern(self.kind)
+        self.pair_slots = [s for s in layout.slots if s.style == "pair"]
+        self.stop = {v for s in layout.slots for v in variants(s.label or s.header)} - {""}
+        self.indicator_labels = {v for _, h in layout.columns for v in variants(h)}
+
+    # -- the walk ----------------------------------------------------------------------------
+    def read(self) -> Reading:
+        for item in self.document.items:
+            if isinstance(item, Line):
+                self.line(item)
+            elif isinstance(item, TableStart):
+                self.after_break = True
+                self.header_row_below = []
+            else:
+                self.row(item)
+                self.after_break = False if not self.columns else self.after_break
+        self.next_form()
+        return self.reading
+
+    def doubt(self, where: str, path: str, message: str) -> None:
+        self.reading.doubts.append(Doubt(self.source, where, path, message))
+
+    def next_form(self) -> None:
+        if not self.form.empty:
+            self.reading.forms.append(self.form)
+        self.form = FormRead()
+        self.form.title, self.form.year = self.pending_title, self.pending_year
+        self.pending_title, self.pending_year = "", None
+        self.columns = None
+        self.headers = {}
+
+    # -- lines outside tables ----------------------------------------------------------------
+    def line(self, line: Line) -> None:
+        text = norm(line.text)
+        match = self.summary.match(re.sub(r"\s+", "", line.text))   # the unit's name as printed
+        if match:
+            self.reading.unit = match.group(1)
+            self.reading.year = int(match.group(2))
+            return
+        for pattern in self.layout.year_patterns:
+            found = pattern.match(text)
+            if found:
+                self.start_if_filled()
+                self.form.year = int(found.group(1))
+                return
+        for slot in self.pair_slots:
+            for label in variants(slot.label):
+                if text.startswith(label) and len(text) > len(label):
+                    self.set(slot.path, line.text.split("：", 1)[-1].split(":", 1)[-1].strip(), line.where)
+                    return
+        if self.is_title(text):
+            self.start_if_filled(force=True)
+            self.form.title = line.text.strip()
+            return
+        self.doubt(line.where, "", f"表格外的文字“{_short(line.text)}”未导入")
+
+    def is_title(self, text: str) -> bool:
+        return text == norm(self.kind.title) or (text.startswith("财政") and text.endswith("表") and "绩效" in text)
+
+    def start_if_filled(self, force: bool = False) -> None:
+        """A title or year line begins a form: close the one being read if it has anything."""
+        if not self.form.empty or (force and self.form.title):
+            self.next_form()
+
+    # -- table rows ----------------------------------------------------------------------------
+    def row(self, row: Row) -> None:
+        own = [c for c in row.cells if not c.continued]
+        if not any(c.text for c in own):
+            self.last_row = row
+            return
+        if self.columns is not None and not self.leaves_indicators(own):
+            self.indicator(row)
+            self.last_row = row
+            return
+        self.columns = None
+        if self.after_break and self.continues(row):
+            return
+        used: set[int] = set()
+        if self.header_row_below:
+            self.below(row, used)
+        self.remember_headers(row)
+        if self.indicator_header(row):
+            self.last_row = row
+            return
+        self.pairs_and_matrices(row, used)
+        self.year_cells(row, used)
+        for index, cell in enumerate(row.cells):
+            if index not in used and not cell.continued and cell.text and not self.layout.is_label(cell.text):
+                self.doubt(row.where, "", f"单元格“{_short(cell.text)}”不在表式的任何栏目下，未导入")
+        self.last_row = row
+
+    def leaves_indicators(self, cells: list[Cell]) -> bool:
+        """A row holding a label that is not an indicator column ends the indicator rows."""
+        for cell in cells:
+            found = variants(cell.text)
+            if found & self.stop and not found & self.indicator_labels:
+                return True
+            if self.is_title(norm(cell.text)):
+                return True
+        return False
+
+    def year_cells(self, row: Row, used: set[int]) -> None:
+        for index, cell in enumerate(row.cells):
+            for pattern in self.layout.year_patterns:
+                if not cell.continued and pattern.match(norm(cell.text)):
+                    used.add(index)
+
+    def remember_headers(self, row: Row) -> None:
+        """Note where the headers in this row sit, for the rows below them."""
+        below = []
+        for cell in row.cells:
+            if cell.continued or not cell.text:
+                continue
+            for slot in self.layout.slots:
+                if slot.header and same_label(cell.text, slot.header):
+                    self.headers[norm(slot.header)] = (cell.x0, cell.x1)
+                    if slot.style == "below" and slot not in below and slot.path not in self.form.values:
+                        below.append(slot)
+        self.header_row_below = below
+
+    def below(self, row: Row, used: set[int]) -> None:
+        for slot in self.header_row_below:
+            span = self.headers.get(norm(slot.header))
+            index = _best(row.cells, span, used)
+            if index is not None:
+                used.add(index)
+                self.set(slot.path, row.cells[index].text, row.where)
+        self.header_row_below = []
+
+    def pairs_and_matrices(self, row: Row, used: set[int]) -> None:
+        cells = row.cells
+        left, right = min(c.x0 for c in cells), max(c.x1 for c in cells)
+        for index, cell in enumerate(cells):
+            if cell.continued or index in used or not cell.text:
+                continue
+            matrix = [s for s in self.layout.slots if s.style == "matrix" and same_label(cell.text, s.label)]
+            if matrix:
+                used.add(index)
+                for slot in matrix:
+                    spot = _best(cells, self.headers.get(norm(slot.header)), used | {index})
+                    if spot is None:
+                        self.doubt(row.where, slot.path, f"“{slot.label}”一行中找不到“{slot.header}”一栏")
+                        continue
+                    used.add(spot)
+                    self.set(slot.path, cells[spot].text, row.where)
+                continue
+            pairs = [s for s in self.pair_slots if same_label(cell.text, s.label)]
+            if not pairs:
+                continue
+            used.add(index)
+            free = [s for s in pairs if s.path not in self.form.values] or pairs
+            centre = ((cell.x1 - left) / ((right - left) or 1))
+            slot = min(free, key=lambda s: abs(s.position - centre))
+            value_index = index + 1
+            while value_index < len(cells) and cells[value_index].continued:
+                value_index += 1
+            value = ""
+            if value_index < len(cells) and not self.layout.is_label(cells[value_index].text):
+                value = cells[value_index].text
+                used.add(value_index)
+            if slot.path in self.form.values:
+                if slot.path == self.pair_slots[0].path:   # 项目名称 again: the next project's form
+                    self.next_form()
+                else:
+                    self.doubt(row.where, slot.path, f"“{slot.label}”在一张表中出现两次，取后一处“{_short(value)}”")
+            self.set(slot.path, value, row.where)
+
+    def indicator_header(self, row: Row) -> bool:
+        found = []
+        for cell in row.cells:
+            if cell.continued or not cell.text:
+                continue
+            for key, header in self.layout.columns:
+                if same_label(cell.text, header) or (key == self.kind.indicator_field.value_column
+                                                       and norm(cell.text).endswith(("指标值", "目标值"))):
+                    found.append((key, cell.x0, cell.x1))
+                    break
+        keys = {key for key, _, _ in found}
+        if len(keys) < 2 or self.layout.columns[0][0] not in keys:   # 一级指标 and one more
+            return False
+        self.columns = found
+        return True
+
+    def indicator(self, row: Row) -> None:
+        spec = self.kind.indicator_field
+        values, used = {}, set()
+        for key, x0, x1 in self.columns:
+            index = _best(row.cells, (x0, x1), used)
+            cell = row.cells[index] if index is not None else None
+            if cell is not None and norm(cell.text) == norm(spec.label) and cell.continued:
+                cell = None        # the 绩效指标 label merged down the block's left edge
+            if index is not None:
+                used.add(index)
+            values[key] = cell.text if cell is not None else ""
+        previous = self.form.rows[-1] if self.form.rows else None
+        first, second, third = (list(values) + ["", "", ""])[:3]
+        if previous is not None and self.after_break and not values.get(third) and not values.get(first):
+            # the rest of a row cut by a page: its texts continue the row above
+            for key, text in values.items():
+                if text:
+                    previous[key] = join_wrapped(previous[key], text)
+            self.doubt(row.where, f"{spec.key}第 {len(self.form.rows)} 行", "这一行接续上一页的同一行，已合并")
+            return
+        if previous is not None and not values[first] and (self.after_break or not values[second]):
+            values[first] = previous[first]            # a merged 一级 cut by a page break
+            if not values[second] and self.after_break:
+                values[second] = previous[second]
+            self.doubt(row.where, f"{spec.key}第 {len(self.form.rows) + 1} 行",
+                       f"“{spec.child(first).label}”为空，按上一行（跨页合并的单元格）取“{values[first]}”")
+        if not any(values.values()):
+            return
+        self.after_break = False
+        self.form.rows.append(values)
+        self.form.row_where.append(row.where)
+
+    def continues(self, row: Row) -> bool:
+        """A first row after a page or table break with no label: the rest of the row before."""
+        previous = self.last_row
+        if previous is None or any(self.layout.is_label(c.text) for c in row.cells if not c.continued):
+            return False
+        joined = False
+        for cell in row.cells:
+            if cell.continued or not cell.text:
+                continue
+            index = _best(previous.cells, (cell.x0, cell.x1), set())
+            if index is None:
+                return False
+            for path, where in list(self.form.where.items()):
+                if where == previous.where and self.form.values[path] == previous.cells[index].text:
+                    self.form.values[path] = join_wrapped(self.form.values[path], cell.text)
+                    previous.cells[index].text = self.form.values[path]
+                    joined = True
+                    self.doubt(row.where, path, "接续上一页同一单元格的文字，已合并")
+                    break
+        self.after_break = False
+        return joined
+
+    def set(self, path: str, value: str, where: str) -> None:
+        self.form.values[path] = value.strip()
+        self.form.where[path] = where
+
+
+def _best(cells: list[Cell], span: tuple[float, float] | None, used: set[int]) -> int | None:
+    """The cell that covers most of a header's span (not one already taken)."""
+    if span is None:
+        return None
+    best, overlap = None, 0.0
+    for index, cell in enumerate(cells):
+        if index in used:
+            continue
+        amount = cell.overlap(*span)
+        if amount > overlap:
+            best, overlap = index, amount
+    return best
+
+
+def join_wrapped(before: str, after: str) -> str:
+    """Join text a page or a line wrap cut: a space only between two Latin words or numbers."""
+    if not before:
+        return after
+    if not after:
+        return before
+    if before[-1].isascii() and before[-1].isalnum() and after[0].isascii() and after[0].isalnum():
+        return before + " " + after
+    return before + after
+
+
+def _summary_pattern(kind: FormKind) -> re.Pattern:
+    title = re.sub(r"\s+", "", kind.summary_title.replace("{单位}", "\0U").replace("{年度}", "\0Y"))
+    pattern = re.escape(title).replace("\0U", "(.+?)").replace("\0Y", r"(\d{4})")
+    return re.compile("^" + pattern + "$")
+
+
+def _short(text: str, limit: int = 30) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def read_forms(layout: Layout, document: Document) -> Reading:
+    """Every project form in the document, read by the kind's layout."""
+    return FormReader(layout, document).read()
