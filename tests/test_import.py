@@ -6,7 +6,7 @@ into byte-identical documents.
 """
 from __future__ import annotations
 
-import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -106,3 +106,125 @@ def test_cli_import_refuses_to_overwrite_without_force(built, tmp_path):
     third = runner.invoke(main, ["import", str(summary), "-o", str(target), "--force"])
     assert third.exit_code == 0
     assert {p: p.read_bytes() for p in target.iterdir()} == before
+
+
+# -- Word files perfdoc did not write (tools/make_foreign_forms.py makes them) ----------------
+FOREIGN = Path(__file__).resolve().parent / "foreign"
+INDICATORS = [   # as tools/make_foreign_forms.py typed them into 手工排版.docx
+    ("成本指标", "经济成本指标", "项目总成本", "≤50.00(万元)"),
+    ("产出指标", "数量指标", "举办培训", "=4.00(场)"),
+    ("产出指标", "数量指标", "走访企业", "≥20.00(家)"),
+    ("产出指标", "质量指标", "培训合格率", "≥95.00(%)"),
+    ("产出指标", "时效指标", "完成及时性", "2025年12月底前"),
+    ("效益指标", "社会效益指标", "服务能力提升", "比上年度有所提升，服务企业数量和质量进一步提高，形成可复制推广的服务模式"),
+    ("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥90.00(%)"),
+]
+
+
+def imported(files: list[Path], tmp_path: Path, **options):
+    target = tmp_path / "specs"
+    result = import_files(files, output=target, **options)
+    assert not result.refused, result.refused
+    specs = read_specs(target)
+    return result, specs
+
+
+@pytest.mark.parametrize("name", ["手工排版.docx", "经LibreOffice另存.docx"])
+def test_hand_laid_form_with_nested_indicators_cut_by_a_page(name, tmp_path):
+    result, specs = imported([FOREIGN / name], tmp_path)
+    assert not specs.has_errors, [p.format() for p in specs.problems]
+    (project,) = specs.projects
+    assert specs.unit.name == "上海某某服务中心" and specs.unit.year == 2025 and specs.unit.kind.name == "申报表"
+    assert project.get("项目名称") == "企业服务能力提升"
+    assert str(project.get("计划完成日期")) == "2025-12-31"           # 2025年12月31日, and said so
+    assert project.get("项目资金.年度资金申请总额") == project.get("项目资金.当年财政拨款") == Decimal("500000.00")
+    assert project.get("项目资金.其他资金") == Decimal("0.00")         # the lone 其他资金 is the annual one
+    assert project.get("年度总体目标") == "一、开展企业服务能力提升培训。\n二、走访企业，了解需求。"
+    rows = project.get("绩效指标")
+    assert [(r["一级指标"], r["二级指标"], r["三级指标"]) for r in rows] == [r[:3] for r in INDICATORS]
+    assert [r["指标值"] for r in rows] == [r[3] for r in INDICATORS]   # the row cut by the page, joined
+    doubts = [d.format() for d in result.doubts]
+    assert any("第 2 个表第 1 行" in d and "接续上一页的同一行" in d for d in doubts)
+    assert any("计划完成日期：日期“2025年12月31日”写作 2025-12-31" in d for d in doubts)
+    assert any("表格外的文字“填表人：张三”未导入" in d for d in doubts)
+
+
+def test_labels_typed_as_clerks_type_them(tmp_path):
+    result, specs = imported([FOREIGN / "经办人录入.docx"], tmp_path)
+    (project,) = specs.projects
+    assert specs.unit.kind.name == "自评表" and specs.unit.year == 2022
+    assert project.get("项目名称") == "科技服务平台运行"                 # * 项目 名称：
+    assert project.get("实施单位") == "上海某某服务中心"                 # 实施\n单位：
+    assert project.get("项目资金.年度资金总额.全年执行数") == Decimal("171000.00")
+    assert project.get("项目资金.年度资金总额.执行率") == Decimal("95.00")
+    assert project.get("项目资金.当年财政拨款.年初预算数") == Decimal("200000.00")   # 其中 left out
+    assert project.get("项目资金.上年结转资金.全年预算数") == Decimal("0")         # 上年结转 资金
+    assert project.get("预期目标") == "保障平台稳定运行。"
+    assert project.get("实际完成情况") == "平台全年稳定运行。"
+    assert [r["得分"] for r in project.get("绩效指标")] == [Decimal("50"), Decimal("28"), Decimal("10")]
+    assert project.get("总分.得分") == Decimal("97.50")
+    assert not specs.has_errors
+
+
+# -- bad input: one Chinese line, nothing written ---------------------------------------------
+def refused(files: list[Path], tmp_path: Path) -> str:
+    target = tmp_path / "out"
+    result = CliRunner().invoke(main, ["import", *map(str, files), "-o", str(target)])
+    assert result.exit_code == 1, result.output
+    assert not target.exists()
+    lines = result.output.strip().splitlines()
+    assert lines[-1] == "perfdoc: 没有写入任何文件" and "Traceback" not in result.output
+    return lines[0]
+
+
+def test_password_protected_word_file_is_refused(tmp_path):
+    line = refused([FOREIGN / "加密.docx"], tmp_path)
+    assert line.endswith("未导入：文件有密码保护：请在 Word/WPS/Excel 中取消密码（或另存一份无密码的 .docx）后再导入")
+
+
+def test_word_file_that_is_no_form_is_refused(tmp_path):
+    import docx
+    path = tmp_path / "会议纪要.docx"
+    document = docx.Document()
+    document.add_paragraph("会议纪要")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "时间", "2025年3月1日"
+    document.save(path)
+    assert "未导入：不像绩效表" in refused([path], tmp_path)
+
+
+def test_corrupt_and_renamed_files_are_refused(tmp_path, built):
+    _, summary, _ = built["2025"]
+    truncated = tmp_path / "截断.docx"
+    truncated.write_bytes(summary.read_bytes()[:4000])
+    renamed = tmp_path / "其实是文本.docx"
+    renamed.write_text("项目名称：某项目", encoding="utf-8")
+    assert "不是有效的 .docx 文件" in refused([truncated], tmp_path)
+    assert "不是有效的 .docx 文件" in refused([renamed], tmp_path)
+    old = tmp_path / "旧格式.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    assert "另存为 .docx" in refused([old], tmp_path)
+
+
+def test_one_bad_file_among_good_ones_writes_nothing(tmp_path, built):
+    _, summary, _ = built["2025"]
+    assert "文件有密码保护" in refused([summary, FOREIGN / "加密.docx"], tmp_path)
+
+
+def test_zip_bomb_and_xml_entities_are_refused_before_parsing(tmp_path, built):
+    import zipfile
+    _, summary, _ = built["2026"]
+    bomb = tmp_path / "炸弹.docx"
+    with zipfile.ZipFile(summary) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item))
+        target.writestr("word/media/padding.bin", bytes(4 * 1024 * 1024))   # 4 MB of zeros, 4 KB packed
+    assert "压缩比异常" in refused([bomb], tmp_path)
+    laughs = tmp_path / "实体.docx"
+    with zipfile.ZipFile(summary) as source, zipfile.ZipFile(laughs, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">]>', 1)
+            target.writestr(item, data)
+    assert "DOCTYPE" in refused([laughs], tmp_path)

@@ -54,9 +54,11 @@ class _Walker:
                 self.block(child.find(W + "sdtContent") if child.tag == W + "sdt" else child)
 
     def table(self, tbl, where: str, x0: float, x1: float | None) -> None:
-        """Emit the rows of one table; x0..x1 is the span of the cell holding it (nested tables)."""
-        columns = len(tbl.findall(f"{W}tblGrid/{W}gridCol")) or 1
-        scale = (x1 - x0) / columns if x1 is not None else 1.0
+        """Emit the rows of one table; x0..x1 is the span of the cell holding it (nested tables).
+
+        Cells are placed by the widths of the grid's columns (w:gridCol, in twips), so that two
+        tables a page break cut apart, or a table nested in a cell, line up with one another."""
+        edges = _grid_edges(tbl, x0, x1)
         above: dict[int, Cell] = {}           # grid column → the cell that started there
         for number, tr in enumerate(_children(tbl, W + "tr"), 1):
             cells, nested = [], []
@@ -66,23 +68,51 @@ class _Walker:
                 span = max(1, _int(props.find(W + "gridSpan") if props is not None else None, 1))
                 vmerge = props.find(W + "vMerge") if props is not None else None
                 hmerge = props.find(W + "hMerge") if props is not None else None
+                start, end = _edge(edges, column), _edge(edges, column + span)
+                column += span
                 if hmerge is not None and hmerge.get(W + "val") != "restart" and cells:
-                    cells[-1].x1 += span * scale      # legacy horizontal merge: widen the cell before
-                    column += span
+                    cells[-1].x1 = end                # legacy horizontal merge: widen the cell before
                     continue
-                text = cell_text(tc)
-                start, end = x0 + column * scale, x0 + (column + span) * scale
-                if vmerge is not None and vmerge.get(W + "val") != "restart" and column in above:
-                    cell = Cell(above[column].text, start, end, continued=True)
+                origin = above.get(column - span)
+                if vmerge is not None and vmerge.get(W + "val") != "restart" and origin is not None:
+                    cell = Cell(origin.text, start, end, continued=True)
                 else:
-                    cell = Cell(text, start, end)
-                above[column] = cell if not cell.continued else above[column]
+                    cell = above[column - span] = Cell(cell_text(tc), start, end)
                 cells.append(cell)
                 nested += [(t, start, end) for t in tc.findall(W + "tbl")]
-                column += span
             self.document.items.append(Row(cells, f"{where}第 {number} 行"))
             for index, (inner, start, end) in enumerate(nested, 1):
                 self.table(inner, f"{where}第 {number} 行内嵌的第 {index} 个表", start, end)
+
+
+PAGE_TEXT_WIDTH = 9638.0   # twips: A4 less 2 cm margins, for a grid that gives no widths
+
+
+def _grid_edges(tbl, x0: float, x1: float | None) -> list[float]:
+    """The x of each grid column's left edge and of the last one's right edge."""
+    widths = []
+    for column in tbl.findall(f"{W}tblGrid/{W}gridCol"):
+        try:
+            widths.append(max(0.0, float(column.get(W + "w"))))
+        except (TypeError, ValueError):
+            widths.append(0.0)
+    if not widths or not sum(widths):
+        widths = [1.0] * max(1, len(widths))
+    total = sum(widths)
+    scale = ((x1 - x0) if x1 is not None else (total if sum(widths) > len(widths) else PAGE_TEXT_WIDTH)) / total
+    edges, x = [x0], x0
+    for width in widths:
+        x += width * scale
+        edges.append(x)
+    return edges
+
+
+def _edge(edges: list[float], column: int) -> float:
+    """A column's left edge; a row with more cells than the grid has columns runs on evenly."""
+    if column < len(edges):
+        return edges[column]
+    step = (edges[-1] - edges[0]) / max(1, len(edges) - 1)
+    return edges[-1] + (column - len(edges) + 1) * step
 
 
 def _children(parent, tag: str):

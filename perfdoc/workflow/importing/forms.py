@@ -176,7 +176,7 @@ class FormReader:
         used: set[int] = set()
         if self.header_row_below:
             self.below(row, used)
-        self.remember_headers(row)
+        self.remember_headers(row, used)
         if self.indicator_header(row):
             self.last_row = row
             return
@@ -203,16 +203,25 @@ class FormReader:
                 if not cell.continued and pattern.match(norm(cell.text)):
                     used.add(index)
 
-    def remember_headers(self, row: Row) -> None:
-        """Note where the headers in this row sit, for the rows below them."""
+    def remember_headers(self, row: Row, used: set[int]) -> None:
+        """Note where the headers in this row sit, for the rows below them. A header with its
+        text beside it rather than below (年度总体目标 | 文字…, as hand-made forms have it) is
+        read as a pair there and then."""
         below = []
-        for cell in row.cells:
+        for index, cell in enumerate(row.cells):
             if cell.continued or not cell.text:
                 continue
             for slot in self.layout.slots:
                 if slot.header and same_label(cell.text, slot.header):
                     self.headers[norm(slot.header)] = (cell.x0, cell.x1)
-                    if slot.style == "below" and slot not in below and slot.path not in self.form.values:
+                    if slot.style != "below" or slot in below or slot.path in self.form.values:
+                        continue
+                    beside = row.cells[index + 1] if index + 1 < len(row.cells) else None
+                    if beside is not None and beside.text and not beside.continued \
+                            and not self.layout.is_label(beside.text):
+                        used.update((index, index + 1))
+                        self.set(slot.path, beside.text, row.where)
+                    else:
                         below.append(slot)
         self.header_row_below = below
 
@@ -247,8 +256,7 @@ class FormReader:
                 continue
             used.add(index)
             free = [s for s in pairs if s.path not in self.form.values] or pairs
-            centre = ((cell.x1 - left) / ((right - left) or 1))
-            slot = min(free, key=lambda s: abs(s.position - centre))
+            slot = self.choose(free, cell, row, left, right)
             value_index = index + 1
             while value_index < len(cells) and cells[value_index].continued:
                 value_index += 1
@@ -262,6 +270,27 @@ class FormReader:
                 else:
                     self.doubt(row.where, slot.path, f"“{slot.label}”在一张表中出现两次，取后一处“{_short(value)}”")
             self.set(slot.path, value, row.where)
+
+    def choose(self, slots: list[Slot], cell: Cell, row: Row, left: float, right: float) -> Slot:
+        """Of the fields a label may name (其他资金 left and right in the 申报表): by position when
+        the row holds the label more than once, else the one the form requires."""
+        if len(slots) == 1:
+            return slots[0]
+        repeats = sum(1 for c in row.cells if not c.continued and same_label(c.text, cell.text))
+        if repeats > 1:
+            centre = (cell.x1 - left) / ((right - left) or 1)
+            return min(slots, key=lambda s: abs(s.position - centre))
+        required = [s for s in slots if self.required(s.path)]
+        return (required or slots)[0]
+
+    def required(self, path: str) -> bool:
+        specs, spec = self.kind.fields, None
+        for part in path.split("."):
+            spec = next((s for s in specs if s.key == part), None)
+            if spec is None:
+                return False
+            specs = spec.fields
+        return spec.required
 
     def indicator_header(self, row: Row) -> bool:
         found = []
