@@ -121,8 +121,7 @@ INDICATORS = [   # as tools/make_foreign_forms.py typed them into 手工排版.d
 ]
 
 
-def imported(files: list[Path], tmp_path: Path, **options):
-    target = tmp_path / "specs"
+def imported(files: list[Path], target: Path, **options):
     result = import_files(files, output=target, **options)
     assert not result.refused, result.refused
     specs = read_specs(target)
@@ -131,7 +130,7 @@ def imported(files: list[Path], tmp_path: Path, **options):
 
 @pytest.mark.parametrize("name", ["手工排版.docx", "经LibreOffice另存.docx"])
 def test_hand_laid_form_with_nested_indicators_cut_by_a_page(name, tmp_path):
-    result, specs = imported([FOREIGN / name], tmp_path)
+    result, specs = imported([FOREIGN / name], tmp_path / "specs")
     assert not specs.has_errors, [p.format() for p in specs.problems]
     (project,) = specs.projects
     assert specs.unit.name == "上海某某服务中心" and specs.unit.year == 2025 and specs.unit.kind.name == "申报表"
@@ -150,7 +149,7 @@ def test_hand_laid_form_with_nested_indicators_cut_by_a_page(name, tmp_path):
 
 
 def test_labels_typed_as_clerks_type_them(tmp_path):
-    result, specs = imported([FOREIGN / "经办人录入.docx"], tmp_path)
+    result, specs = imported([FOREIGN / "经办人录入.docx"], tmp_path / "specs")
     (project,) = specs.projects
     assert specs.unit.kind.name == "自评表" and specs.unit.year == 2022
     assert project.get("项目名称") == "科技服务平台运行"                 # * 项目 名称：
@@ -228,3 +227,123 @@ def test_zip_bomb_and_xml_entities_are_refused_before_parsing(tmp_path, built):
                 data = data.replace(b"?>", b'?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">]>', 1)
             target.writestr(item, data)
     assert "DOCTYPE" in refused([laughs], tmp_path)
+
+
+# -- Excel ---------------------------------------------------------------------------------------
+def write_workbook(folder: Path, path: Path) -> None:
+    """A workbook in the layout agreed for `build --xlsx` (XLSX_LAYOUT.md): sheets 单位, 项目一览 and
+    绩效指标, a title row above each header, amounts as numbers formatted #,##0.00, dates as dates,
+    the value split into 计算符号 | 指标值 | 计量单位 beside 原文."""
+    import openpyxl
+    from perfdoc.input.values import parse_value
+    specs = read_specs(folder)
+    unit, kind = specs.unit, specs.unit.kind
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "单位"
+    sheet.append([unit.summary_title])
+    sheet.append(["栏目", "内容"])
+    for row in [("单位", unit.name), ("年度", unit.year), ("表式", kind.name), *unit.defaults.items()]:
+        sheet.append(list(row))
+    fields = list(_leaves(kind.fields))
+    last = [p.rpartition(".")[2] for p, _ in fields]
+    headers = [p.rpartition(".")[2] if last.count(p.rpartition(".")[2]) == 1 else p for p, _ in fields]
+    overview = workbook.create_sheet("项目一览")
+    overview.append([unit.summary_title])
+    overview.append(["序号", *headers, "指标数"])
+    for number, project in enumerate(specs.projects, 1):
+        row = [number]
+        for dotted, spec in fields:
+            value = project.get(dotted)
+            row.append(None if value is None else float(value) if spec.type == "amount" else
+                       value if spec.type == "date" else str(value))
+        overview.append(row + [len(project.get(kind.indicator_field.key))])
+        for cell, (_, spec) in zip(overview[overview.max_row][1:], fields):
+            cell.number_format = {"amount": "#,##0.00", "date": "yyyy-mm-dd"}.get(spec.type, "General")
+    overview.append(["", "合计"])
+    indicators = workbook.create_sheet("绩效指标")
+    indicators.append([unit.summary_title])
+    spec = kind.indicator_field
+    keys = [c.key for c in spec.columns]
+    indicators.append(["项目名称", *keys[:3], "计算符号", "指标值", "计量单位", "原文", *keys[4:]])
+    for project in specs.projects:
+        for row in project.get(spec.key):
+            value = row[spec.value_column]
+            quantity = parse_value(value) if value else None
+            split = ("定性", value, "") if quantity is None else (quantity.operator, f"{quantity.low:.2f}", quantity.unit)
+            rest = [None if row[k] is None else str(row[k]) for k in keys[4:]]
+            indicators.append([project.name, *[row[k] for k in keys[:3]], *split, value, *rest])
+    for sheet in workbook.worksheets:   # =200项 is a value, not a formula (openpyxl would take it for one)
+        for line in sheet.iter_rows():
+            for cell in line:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
+    workbook.save(path)
+
+
+def _leaves(specs, prefix=""):
+    for spec in specs:
+        if spec.type == "group":
+            yield from _leaves(spec.fields, prefix + spec.key + ".")
+        elif spec.type != "indicators":
+            yield prefix + spec.key, spec
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_workbook_round_trips(year, tmp_path):
+    workbook = tmp_path / f"{year}.xlsx"
+    write_workbook(SPECS / year, workbook)
+    target = tmp_path / "specs" / year
+    result = import_files([workbook], output=target)
+    assert not result.refused
+    assert spec_values(target)[0][:3] == spec_values(SPECS / year)[0][:3]
+    assert spec_values(target)[1] == spec_values(SPECS / year)[1]
+
+
+def budget_export(path: Path, header: list[str], rows: list[list]) -> Path:
+    import openpyxl
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "项目绩效指标"
+    workbook.active.append(["项目绩效目标指标导出"])
+    workbook.active.append(header)
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return path
+
+
+BUDGET_HEADER = ["项目名称", "一级指标", "二级指标", "三级指标", "计算符号", "指标值", "计量单位"]
+
+
+def test_budget_system_export_values_joined_into_perfdocs_spelling(tmp_path):
+    export = budget_export(tmp_path / "导出.xlsx", BUDGET_HEADER, [
+        ["甲项目", "成本指标", "经济成本指标", "项目总成本", "≤", "50.00", "万元"],
+        ["甲项目", "产出指标", "数量指标", "举办培训", "＝", 4, "场"],
+        ["甲项目", "产出指标", "质量指标", "合格率", "≥", "95.00", "%"],
+        ["甲项目", "效益指标", "社会效益指标", "服务能力", "定性", "有效提升", ""],
+        ["甲项目", "满意度指标", "服务对象满意度指标", "满意度", "＞", "90.00", "%"],
+        ["乙项目", "产出指标", "数量指标", "走访", "≥", "20.00", "家"],
+    ])
+    result, specs = imported([export], tmp_path / "specs" / "2025")
+    first, second = specs.projects
+    assert [r["指标值"] for r in first.get("绩效指标")] == ["≤50.00(万元)", "=4(场)", "≥95.00(%)", "有效提升", ">90.00(%)"]
+    assert second.get("项目名称") == "乙项目" and second.get("绩效指标")[0]["指标值"] == "≥20.00(家)"
+    assert specs.unit.year == 2025                               # from the folder's name, and said so
+    assert any("按输出文件夹名取 2025" in d.format() for d in result.doubts)
+    assert any(p.message == "“项目性质”不能为空" for p in specs.problems)   # the rest is validate's
+
+
+def test_workbook_with_missing_columns_is_refused(tmp_path):
+    export = budget_export(tmp_path / "缺列.xlsx", ["项目名称", "一级指标", "二级指标", "计算符号", "指标值"],
+                           [["甲项目", "产出指标", "数量指标", "≥", "1"]])
+    line = refused([export], tmp_path)
+    assert "未导入：工作表“项目绩效指标”缺少“三级指标”列（找到的列：项目名称、一级指标、二级指标、计算符号、指标值）" in line
+
+
+def test_workbook_beyond_the_row_bound_is_refused(tmp_path, monkeypatch):
+    from perfdoc.workflow.importing import limits, xlsx
+    monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 50)
+    export = budget_export(tmp_path / "很大.xlsx", BUDGET_HEADER,
+                           [["甲项目", "产出指标", "数量指标", f"指标{i}", "≥", "1", "个"] for i in range(60)])
+    assert "超过 50 行" in refused([export], tmp_path)
+    assert limits.MAX_SHEET_ROWS == 100_000

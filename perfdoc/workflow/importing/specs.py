@@ -40,16 +40,20 @@ def make_specs(readings: list[tuple[Reading, FormKind]], output: Path) -> SpecFi
     kind = files.kind = readings[0][1]
     layout = layout_of(kind)
     forms = [(reading, form) for reading, _ in readings for form in reading.forms]
-    unit, year = unit_and_year(forms, kind, layout, files)
+    unit, year = unit_and_year(forms, kind, layout, files, output)
     if year is None:
-        files.refusal = "无法确定年度：表中没有“(2025年度)”这样的标题，也没有计划开始日期"
+        files.refusal = "无法确定年度：表中没有“(2025年度)”这样的标题，也没有计划开始日期（可输出到以年度命名的文件夹，如 -o specs/2025）"
         return files
     defaults = shared_defaults(forms, kind, layout, unit)
     unit_values = {"单位": unit, "年度": str(year), "表式": kind.name, **defaults}
     files.texts[output / "单位.yaml"] = schema_line("单位") + unit_file(unit_values)
     names: set[str] = set()
     for number, (reading, form) in enumerate(forms, 1):
-        values = project_values(kind, layout, form, reading.source, unit, defaults, files.doubts)
+        missing: list[str] = []
+        values = project_values(kind, layout, form, reading.source, unit, defaults, files.doubts, missing)
+        if missing:
+            files.doubts.append(Doubt(reading.source, "", "、".join(missing),
+                                      f"“{values.get('项目名称', '')}”的表中没有这些栏目，规格中留空"))
         name = str(values.get("项目名称") or f"项目{number}")
         stem = f"{number:02d}_" + re.sub(r"\s", "_", safe_file_name(name))
         while stem in names:
@@ -61,7 +65,7 @@ def make_specs(readings: list[tuple[Reading, FormKind]], output: Path) -> SpecFi
     return files
 
 
-def unit_and_year(forms: list[tuple[Reading, FormRead]], kind: FormKind, layout, files: SpecFiles):
+def unit_and_year(forms: list[tuple[Reading, FormRead]], kind: FormKind, layout, files: SpecFiles, output: Path):
     """单位 and 年度: from the 汇总表's title, else from the forms themselves (and said so)."""
     units = [r.unit for r, _ in forms if r.unit]
     years = [r.year for r, _ in forms if r.year] + [f.year for _, f in forms if f.year]
@@ -84,6 +88,9 @@ def unit_and_year(forms: list[tuple[Reading, FormRead]], kind: FormKind, layout,
         if dates:
             year = int(dates[0][:4])
             files.doubts.append(Doubt(forms[0][0].source, "", "年度", f"表中没有年度标题，按计划开始日期取 {year}"))
+    if year is None and re.fullmatch(r"\d{4}", output.name):
+        year = int(output.name)
+        files.doubts.append(Doubt(forms[0][0].source, "", "年度", f"表中没有年度，按输出文件夹名取 {year}"))
     if len(set(years)) > 1:
         files.doubts.append(Doubt(forms[0][0].source, "", "年度",
                                   f"各表的年度不同（{'、'.join(map(str, sorted(set(years))))}），取 {year}"))
@@ -103,9 +110,11 @@ def shared_defaults(forms, kind: FormKind, layout, unit: str) -> dict[str, str]:
 
 
 def project_values(kind: FormKind, layout, form: FormRead, source: str, unit: str,
-                   defaults: dict[str, str], doubts: list[Doubt]) -> dict[str, Any]:
-    """One project's spec values in the kind's field order."""
-    values = _group(kind.fields, "", form, source, doubts)
+                   defaults: dict[str, str], doubts: list[Doubt], missing: list[str]) -> dict[str, Any]:
+    """One project's spec values in the kind's field order; the labels of fields not found go
+    to `missing`."""
+    # the heading field (表名) is read from the title line, never from a cell
+    values = _group(kind.fields, "", form, source, doubts, missing, layout.title_field)
     for key in list(values):
         spec = kind.field(key)
         if spec.unit_default and (values[key] == defaults.get(key) or
@@ -121,22 +130,22 @@ def project_values(kind: FormKind, layout, form: FormRead, source: str, unit: st
 
 
 def _group(specs: tuple[FieldSpec, ...], prefix: str, form: FormRead, source: str,
-           doubts: list[Doubt]) -> dict[str, Any]:
+           doubts: list[Doubt], missing: list[str], title_field: str = "") -> dict[str, Any]:
     values: dict[str, Any] = {}
     for spec in specs:
         path = prefix + spec.key
         if spec.type == "group":
-            group = _group(spec.fields, path + ".", form, source, doubts)
+            group = _group(spec.fields, path + ".", form, source, doubts, missing, title_field)
             if spec.required or any(_filled(v) for v in group.values()):
                 values[spec.key] = group
         elif spec.type == "indicators":
             values[spec.key] = [{c.key: row.get(c.key, "") for c in spec.columns} for row in form.rows]
             if not form.rows:
-                doubts.append(Doubt(source, "", spec.label, "表中没有找到指标行"))
+                missing.append(spec.label)
         else:
             value = form.values.get(path)
-            if value is None and not spec.unit_default and path != "表名":
-                doubts.append(Doubt(source, "", spec.label, "表中没有找到这一栏，规格中留空"))
+            if value is None and not spec.unit_default and path != title_field:
+                missing.append(spec.label)
             if spec.type == "date" and value:
                 value = _date_as_iso(value, form, path, source, doubts)
             if value or spec.type != "amount" or spec.required or spec.warn_empty or \
