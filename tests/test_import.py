@@ -6,6 +6,7 @@ into byte-identical documents.
 """
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -347,3 +348,93 @@ def test_workbook_beyond_the_row_bound_is_refused(tmp_path, monkeypatch):
                            [["甲项目", "产出指标", "数量指标", f"指标{i}", "≥", "1", "个"] for i in range(60)])
     assert "超过 50 行" in refused([export], tmp_path)
     assert limits.MAX_SHEET_ROWS == 100_000
+
+
+# -- PDF: LibreOffice prints the examples; import reads them back -------------------------------
+needs_soffice = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+
+
+@pytest.fixture(scope="module")
+def printed(built, tmp_path_factory):
+    """Every built document of every example year as LibreOffice prints it to PDF (one soffice run
+    per year: the per-project files of different years share names)."""
+    from perfdoc.output.pdf import convert
+    result = {}
+    for year, (out, summary, singles) in built.items():
+        folder = tmp_path_factory.mktemp(f"pdf{year}")
+        for document in [summary, *singles]:
+            shutil.copyfile(document, folder / document.name)
+        convert(sorted(folder.glob("*.docx")), timeout=600)
+        result[year] = (folder / (summary.stem + ".pdf"), [folder / (d.stem + ".pdf") for d in singles])
+    return result
+
+
+@needs_soffice
+@pytest.mark.parametrize("year", YEARS)
+def test_printed_summary_round_trips(year, built, printed, tmp_path):
+    summary, _ = printed[year]
+    assert_round_trip(year, [summary], built[year][0], tmp_path)
+
+
+@needs_soffice
+@pytest.mark.parametrize("year", YEARS)
+def test_printed_per_project_forms_round_trip(year, built, printed, tmp_path):
+    _, singles = printed[year]
+    assert_round_trip(year, singles, built[year][0], tmp_path)
+
+
+@needs_soffice
+def test_pdf_rows_cut_by_pages_are_joined_and_said(printed, tmp_path):
+    summary, _ = printed["2022"]
+    result = import_files([summary], output=tmp_path / "2022")
+    doubts = [d.format() for d in result.doubts]
+    assert any("页的表格第 1 行" in d and "接续上一页的同一行，已合并" in d for d in doubts)
+    assert any("跨页的合并单元格" in d for d in doubts)
+
+
+def test_password_protected_pdf_is_refused(tmp_path):
+    assert refused([FOREIGN / "加密.pdf"], tmp_path).endswith(
+        "未导入：PDF 有密码保护：请先取消密码（或另存一份无密码的 PDF）再导入")
+
+
+def test_scanned_pdf_is_refused_without_ocr(tmp_path):
+    from PIL import Image
+    scan = tmp_path / "扫描件.pdf"
+    Image.new("L", (595, 842), 255).save(scan)      # a page that is only an image, as scanners write
+    assert "是扫描件（图片）：perfdoc 不做文字识别（OCR）" in refused([scan], tmp_path)
+
+
+def text_pdf(path: Path, lines: list[str]) -> Path:
+    """A one-page PDF with text and no ruling lines, written by hand (Latin text: the base font)."""
+    stream = "BT /F1 12 Tf 72 770 Td " + " ".join(f"({line}) Tj 0 -16 Td" for line in lines) + " ET"
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               "/Resources << /Font << /F1 5 0 R >> >> >>",
+               f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
+               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    body, offsets = "%PDF-1.4\n", []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(body))
+        body += f"{number} 0 obj\n{obj}\nendobj\n"
+    xref = len(body)
+    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n" + "".join(f"{o:010d} 00000 n \n" for o in offsets)
+    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    path.write_bytes(body.encode("latin-1"))
+    return path
+
+
+def test_pdf_without_tables_is_refused(tmp_path):
+    letter = text_pdf(tmp_path / "通知.pdf", ["Notice", "No tables in this document, only text lines."] * 3)
+    assert "PDF 中没有带表格线的表格" in refused([letter], tmp_path)
+
+
+def test_corrupt_and_overlong_pdfs_are_refused(tmp_path, monkeypatch):
+    broken = tmp_path / "截断.pdf"
+    broken.write_bytes(text_pdf(tmp_path / "a.pdf", ["text"]).read_bytes()[:200])
+    assert "未导入：" in refused([broken], tmp_path)
+    not_pdf = tmp_path / "其实是图片.pdf"
+    not_pdf.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    assert "不是有效的 PDF 文件" in refused([not_pdf], tmp_path)
+    from perfdoc.workflow.importing import pdf
+    monkeypatch.setattr(pdf, "MAX_PDF_PAGES", 0)
+    assert "PDF 有 1 页，超过 0 页" in refused([text_pdf(tmp_path / "b.pdf", ["text"])], tmp_path)

@@ -10,6 +10,7 @@
 - 经LibreOffice另存.docx: 手工排版.docx saved by LibreOffice as Word 97 (.doc) and back to .docx
   (needs soffice; the result is committed because LibreOffice rewrites the whole file).
 - 加密.docx: 经办人录入.docx with the password "secret" (needs msoffcrypto-tool, for this script only).
+- 加密.pdf: 经办人录入.docx printed to PDF by LibreOffice with the open password "secret".
 """
 from __future__ import annotations
 
@@ -181,13 +182,29 @@ def encrypted(source: Path, target: Path) -> None:
         OOXMLFile(plain).encrypt("secret", locked)
 
 
+def password_pdf(source: Path, target: Path) -> None:
+    """`source` printed to PDF by LibreOffice with the open password "secret"."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        sys.exit("soffice not found: 加密.pdf needs LibreOffice")
+    options = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+               '"DocumentOpenPassword":{"type":"string","value":"secret"}}')
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        subprocess.run([soffice, f"-env:UserInstallation=file://{work / 'profile'}", "--headless",
+                        "--convert-to", options, "--outdir", str(work), str(source)],
+                       check=True, timeout=180, capture_output=True)
+        shutil.copyfile(work / (source.stem + ".pdf"), target)
+
+
 def main() -> None:
     FOREIGN.mkdir(parents=True, exist_ok=True)
     hand_laid(FOREIGN / "手工排版.docx")
     clerk_typed(FOREIGN / "经办人录入.docx")
     through_libreoffice(FOREIGN / "手工排版.docx", FOREIGN / "经LibreOffice另存.docx")
     encrypted(FOREIGN / "经办人录入.docx", FOREIGN / "加密.docx")
-    for path in sorted(FOREIGN.glob("*.docx")):
+    password_pdf(FOREIGN / "经办人录入.docx", FOREIGN / "加密.pdf")
+    for path in sorted(FOREIGN.glob("*.*")):
         print(f"wrote {path} ({path.stat().st_size} bytes)")
 
 

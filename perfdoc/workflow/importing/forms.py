@@ -93,10 +93,13 @@ class FormReader:
         self.header_row_below: list[Slot] = []                 # "below" slots whose header was in the last row
         self.columns: list[tuple[str, float, float]] | None = None   # indicator columns, when reading them
         self.after_break = False
+        self.inheriting = False                                # 一级/二级 taken from above a page break
+        self.runs_on: dict[str, bool] = {}                     # the last indicator row's cells running to their edge
         self.last_row: Row | None = None
         self.pending_title = ""
         self.pending_year: int | None = None
         self.summary = _summary_pattern(self.kind)
+        self.unread_line: Line | None = None                   # the last line read for nothing
         self.pair_slots = [s for s in layout.slots if s.style == "pair"]
         self.stop = {v for s in layout.slots for v in variants(s.label or s.header)} - {""}
         self.indicator_labels = {v for _, h in layout.columns for v in variants(h)}
@@ -130,11 +133,15 @@ class FormReader:
     # -- lines outside tables ----------------------------------------------------------------
     def line(self, line: Line) -> None:
         text = norm(line.text)
-        match = self.summary.match(re.sub(r"\s+", "", line.text))   # the unit's name as printed
-        if match:
-            self.reading.unit = match.group(1)
-            self.reading.year = int(match.group(2))
-            return
+        previous, self.unread_line = self.unread_line, None
+        for candidate in ([previous.text + line.text] if previous else []) + [line.text]:
+            match = self.summary.match(re.sub(r"\s+", "", candidate))   # the unit's name as printed
+            if match:
+                if previous and candidate != line.text:   # a long title wrapped over two lines
+                    self.reading.doubts.pop()
+                self.reading.unit = match.group(1)
+                self.reading.year = int(match.group(2))
+                return
         for pattern in self.layout.year_patterns:
             found = pattern.match(text)
             if found:
@@ -151,6 +158,7 @@ class FormReader:
             self.form.title = line.text.strip()
             return
         self.doubt(line.where, "", f"表格外的文字“{_short(line.text)}”未导入")
+        self.unread_line = line
 
     def is_title(self, text: str) -> bool:
         return text == norm(self.kind.title) or (text.startswith("财政") and text.endswith("表") and "绩效" in text)
@@ -162,10 +170,13 @@ class FormReader:
 
     # -- table rows ----------------------------------------------------------------------------
     def row(self, row: Row) -> None:
+        self.unread_line = None
         own = [c for c in row.cells if not c.continued]
         if not any(c.text for c in own):
             self.last_row = row
             return
+        if self.columns is not None and (self.repeated_header(row) or self.year_row(row)):
+            return                         # a header row the PDF repeats at the top of each page
         if self.columns is not None and not self.leaves_indicators(own):
             self.indicator(row)
             self.last_row = row
@@ -196,6 +207,17 @@ class FormReader:
             if self.is_title(norm(cell.text)):
                 return True
         return False
+
+    def repeated_header(self, row: Row) -> bool:
+        columns = self.columns
+        if self.indicator_header(row):
+            return True
+        self.columns = columns
+        return False
+
+    def year_row(self, row: Row) -> bool:
+        texts = [norm(c.text) for c in row.cells if not c.continued and c.text]
+        return len(texts) == 1 and any(p.match(texts[0]) for p in self.layout.year_patterns)
 
     def year_cells(self, row: Row, used: set[int]) -> None:
         for index, cell in enumerate(row.cells):
@@ -310,7 +332,7 @@ class FormReader:
 
     def indicator(self, row: Row) -> None:
         spec = self.kind.indicator_field
-        values, used = {}, set()
+        values, used, runs_on = {}, set(), {}
         for key, x0, x1 in self.columns:
             index = _best(row.cells, (x0, x1), used)
             cell = row.cells[index] if index is not None else None
@@ -319,21 +341,32 @@ class FormReader:
             if index is not None:
                 used.add(index)
             values[key] = cell.text if cell is not None else ""
+            runs_on[key] = cell is not None and cell.runs_on
         previous = self.form.rows[-1] if self.form.rows else None
         first, second, third = (list(values) + ["", "", ""])[:3]
-        if previous is not None and self.after_break and not values.get(third) and not values.get(first):
+        # A row a page cut in two: after the break, no 一级, and either no 三级 or every text in it
+        # going on from a cell above that ran to its edge.
+        cut = previous is not None and self.after_break and not values.get(first) and (
+            not values.get(third) or all(self.runs_on.get(k) for k, v in values.items() if v))
+        self.runs_on = runs_on
+        if cut:
             # the rest of a row cut by a page: its texts continue the row above
             for key, text in values.items():
                 if text:
                     previous[key] = join_wrapped(previous[key], text)
             self.doubt(row.where, f"{spec.key}第 {len(self.form.rows)} 行", "这一行接续上一页的同一行，已合并")
             return
-        if previous is not None and not values[first] and (self.after_break or not values[second]):
-            values[first] = previous[first]            # a merged 一级 cut by a page break
-            if not values[second] and self.after_break:
+        if previous is not None and not values[first] and (self.after_break or self.inheriting):
+            # a merged 一级 (and 二级) cut by a page break: the new page shows it blank
+            if not self.inheriting:
+                self.doubt(row.where, f"{spec.key}第 {len(self.form.rows) + 1} 行起",
+                           f"“{spec.child(first).label}”为空（跨页的合并单元格），按上一页取“{previous[first]}”")
+            values[first] = previous[first]
+            if not values[second]:
                 values[second] = previous[second]
-            self.doubt(row.where, f"{spec.key}第 {len(self.form.rows) + 1} 行",
-                       f"“{spec.child(first).label}”为空，按上一行（跨页合并的单元格）取“{values[first]}”")
+            self.inheriting = True
+        elif values[first]:
+            self.inheriting = False
         if not any(values.values()):
             return
         self.after_break = False
