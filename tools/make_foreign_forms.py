@@ -64,6 +64,7 @@ def hand_laid(path: Path) -> None:
     holder = table.add_row().cells
     holder[0].text = "绩效指标"
     inner = holder[1].merge(holder[3]).add_table(rows=1, cols=4)
+    inner.style = "Table Grid"
     for cell, text in zip(inner.rows[0].cells, ("一级指标", "二级指标", "三级指标", "指标值")):
         cell.text = text
     _indicator_rows(inner, INDICATORS[:5])

@@ -80,11 +80,15 @@ def _page(document: Document, page, number: int) -> bool:
 
 def _table(document: Document, page, table, where: str) -> None:
     spanning: list[tuple[tuple, str]] = []      # cells seen so far: (bbox, text), for rows they reach into
+    containers = _containers(table.cells)
     for number, row in enumerate(table.rows, 1):
         top, bottom = row.bbox[1], row.bbox[3]
         cells = []
         for bbox in row.cells:
             if bbox is None:
+                continue
+            # a cell holding a nested table is left out: its text is the nested cells', in their rows
+            if tuple(bbox) in containers:
                 continue
             text, runs_on = cell_text(page, bbox)
             spanning.append((bbox, text))
@@ -94,6 +98,15 @@ def _table(document: Document, page, table, where: str) -> None:
                 cells.append(Cell(text, bbox[0], bbox[2], continued=True))
         cells.sort(key=lambda c: c.x0)
         document.items.append(Row(cells, f"{where}第 {number} 行"))
+
+
+def _containers(cells: list[tuple]) -> set[tuple]:
+    """The cells that hold other cells (a table nested in a cell shares the page's ruling)."""
+    def within(inner, outer) -> bool:
+        return inner != outer and all((inner[i] >= outer[i] - 1) if i < 2 else (inner[i] <= outer[i] + 1) for i in range(4))
+    ordered = sorted(cells, key=lambda c: c[0])
+    return {tuple(outer) for outer in ordered if any(within(inner, outer) for inner in ordered
+                                                     if inner[0] < outer[2] and inner[0] >= outer[0] - 1)}
 
 
 def _inside(obj, box) -> bool:
