@@ -21,7 +21,7 @@ from ..input.model import Project, Unit
 from ..input.parse import parse_project, parse_unit, unit_templates
 from ..input.problems import Problem, sort_problems
 from . import incremental
-from .documents import Document, unique_file_names, write_document
+from .documents import Document, unique_file_names, with_comments, write_document
 
 @dataclass
 class Specs:
@@ -49,10 +49,14 @@ class BuildResult:
 
 
 Progress = Callable[[int, int], None]  # (documents written so far, documents to write)
+ReadProject = Callable[[Path, "Unit | None"], "tuple[Project | None, list[Problem]]"]
 
 
-def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
-    """Load, parse and check a unit's specs (a folder, or one project file in it)."""
+def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None) -> Specs:
+    """Load, parse and check a unit's specs (a folder, or one project file in it).
+
+    `read_project` reads one project file (default: `read_project_file`); `perfdoc serve` passes
+    one that keeps the files it read and reads again only those that changed."""
     target = Path(target)
     folder, only = (target.parent, target) if target.is_file() else (target, None)
     specs = Specs(folder)
@@ -67,10 +71,7 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
         specs.problems.append(Problem(unit_path, 1, 1, "warning", "no-projects",
                                       f"{folder} 中除单位文件外没有项目文件（*.yaml），不会生成任何表格"))
     for path in paths:
-        node = _load(path, specs)
-        if node is False or specs.unit is None:
-            continue
-        project, problems = parse_project(path, node, specs.unit)
+        project, problems = (read_project or read_project_file)(path, specs.unit)
         specs.problems += problems
         if project is not None:
             specs.projects.append(project)
@@ -80,6 +81,17 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
         specs.problems += check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
     return specs
+
+
+def read_project_file(path: Path, unit: Unit | None) -> tuple[Project | None, list[Problem]]:
+    """Load one project file and read it against its unit (without one, only load it: its
+    problems are still worth saying)."""
+    specs = Specs(path.parent)
+    node = _load(path, specs)
+    if node is False or unit is None:
+        return None, specs.problems
+    project, problems = parse_project(path, node, unit)
+    return project, specs.problems + problems
 
 
 def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Unit | None, list[Path]]:
@@ -103,13 +115,17 @@ def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Uni
     return unit, folders
 
 
+COMMENTS = {"warnings": ("error", "warning"), "all": ("error", "warning", "info")}
+
+
 def build(target: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
-          force: bool = False, progress: Progress | None = None) -> BuildResult:
+          force: bool = False, progress: Progress | None = None, comments: str = "") -> BuildResult:
     """Read and check the specs, then write each valid project's form and the unit's 汇总表.
 
     A whole folder built again rewrites only the documents whose inputs changed since its last
     build into the same output folder (incremental.py); `force` rewrites them all. `jobs` > 1
-    renders in that many processes, writing the same bytes.
+    renders in that many processes, writing the same bytes. `comments` ("warnings" or "all",
+    a key of COMMENTS) writes the problems into the documents as Word comments at their cells.
     """
     target = Path(target)
     folder = target if target.is_dir() else target.parent
@@ -118,6 +134,8 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     out = Path(output) if output else (default_output(folder) if unit else None)
     # One project file is built alone, outside the manifest: it is not the whole unit.
     inputs = incremental.read_inputs(unit_path, project_files(folder), kind_folders) if target.is_dir() else None
+    if inputs and comments:  # documents with comments are other documents than those without
+        inputs = inputs.with_option(f"--comments={comments}")
     previous = incremental.Manifest.load(out, folder) if inputs and out else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
@@ -130,6 +148,8 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     if specs.unit is not None:
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
         documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir())
+        if comments:
+            documents = [with_comments(d, specs.problems, COMMENTS[comments]) for d in documents]
         # 4. Write those whose inputs changed since the last build.
         changed, current = [], []
         for document in documents:
