@@ -166,6 +166,21 @@ def test_labels_typed_as_clerks_type_them(tmp_path):
     assert not specs.has_errors
 
 
+def test_summary_exported_by_a_budget_system(tmp_path):
+    """Titles and year inside the tables, 项目名称：… in one cell, a 序号 column: two projects."""
+    result, specs = imported([FOREIGN / "系统导出.docx"], tmp_path / "specs")
+    assert not specs.has_errors, [p.format() for p in specs.problems]
+    assert (specs.unit.name, specs.unit.year) == ("上海某某科普中心", 2025)
+    assert specs.unit.defaults == {"主管部门": "上海市科学技术协会", "实施单位": "上海某某科普中心"}
+    first, second = specs.projects
+    assert (first.get("项目名称"), first.get("项目性质"), first.get("项目类别")) == ("科普讲座进社区", "其他经常性项目", "其他运转类")
+    assert second.get("项目资金.年度资金申请总额") == second.get("项目资金.当年财政拨款") == Decimal("80000.00")
+    assert [(r["三级指标"], r["指标值"]) for r in second.get("绩效指标")] == [
+        ("更新成本", "≤8.00(万元)"), ("展品验收合格率", "=100.00(%)"), ("展品使用年限", "≥5.00(年)"), ("观众满意度", "≥85.00(%)")]
+    doubts = [d.format() for d in result.doubts]
+    assert sum("指标表中的列“序号”不是申报表的栏目，这一列未导入" in d for d in doubts) == 2
+
+
 # -- bad input: one Chinese line, nothing written ---------------------------------------------
 def refused(files: list[Path], tmp_path: Path) -> str:
     target = tmp_path / "out"

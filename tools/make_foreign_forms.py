@@ -9,6 +9,8 @@
   spaces inside labels, `*` marks, line breaks inside labels, 其中 left out.
 - 经LibreOffice另存.docx: 手工排版.docx saved by LibreOffice as Word 97 (.doc) and back to .docx
   (needs soffice; the result is committed because LibreOffice rewrites the whole file).
+- 系统导出.docx: a 汇总表 of two 申报表 as a budget system or WPS exports one — titles and year
+  inside the tables, label and value in one cell (项目名称：…), a 序号 column among the indicators.
 - 加密.docx: 经办人录入.docx with the password "secret" (needs msoffcrypto-tool, for this script only).
 - 加密.pdf: 经办人录入.docx printed to PDF by LibreOffice with the open password "secret".
 """
@@ -87,6 +89,55 @@ def hand_laid(path: Path) -> None:
             cell.text = text
     _widths(rest, (LABEL, *LEVELS))
     document.add_paragraph("填表人：张三")   # LibreOffice's .doc export drops a table that ends the document
+    document.save(path)
+
+
+EXPORTED = [  # (项目名称, 金额, indicators) of the two projects in 系统导出.docx
+    ("科普讲座进社区", "120,000.00", [("成本指标", "经济成本指标", "讲座成本", "≤12.00(万元)"),
+                                       ("产出指标", "数量指标", "讲座场次", "≥10.00(场)"),
+                                       ("效益指标", "社会效益指标", "居民科学素质", "有所提升"),
+                                       ("满意度指标", "服务对象满意度指标", "听众满意度", "≥90.00(%)")]),
+    ("科技馆展品更新", "80,000.00", [("成本指标", "经济成本指标", "更新成本", "≤8.00(万元)"),
+                                       ("产出指标", "质量指标", "展品验收合格率", "=100.00(%)"),
+                                       ("效益指标", "可持续影响指标", "展品使用年限", "≥5.00(年)"),
+                                       ("满意度指标", "服务对象满意度指标", "观众满意度", "≥85.00(%)")]),
+]
+
+
+def system_export(path: Path) -> None:
+    """A 汇总表 as a budget system or WPS exports it: the title, the year and the forms all inside
+    tables (one table per project), labels and values in one cell (项目名称：…), and an
+    indicator table with a 序号 column the form does not have."""
+    document = docx.Document()
+    for number, (name, amount, indicators) in enumerate(EXPORTED):
+        if number:
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        table = document.add_table(rows=0, cols=6)
+        table.style = "Table Grid"
+
+        def row(*texts, merge_all=False):
+            cells = table.add_row().cells
+            if merge_all:
+                cells[0].merge(cells[5]).text = texts[0]
+                return
+            for cell, text in zip(cells, texts):
+                cell.text = text
+
+        if not number:
+            row("上海某某科普中心2025年度项目绩效目标汇总表", merge_all=True)
+        row("财政项目支出绩效目标申报表", merge_all=True)
+        row("（2025年度）", merge_all=True)
+        row(f"项目名称：{name}", "", "", "项目性质：其他经常性项目", "", "项目类别：其他运转类")
+        row("主管部门：上海市科学技术协会", "", "", "实施单位：上海某某科普中心", "", "")
+        row("计划开始日期：2025-01-01", "", "", "计划完成日期：2025-12-31", "", "")
+        row("年度资金申请总额", amount, "当年财政拨款", amount, "上年结转资金", "0.00")
+        row("其他资金", "0.00", "", "", "", "")
+        row("年度总体目标", f"完成{name}。", "", "", "", "")
+        row("序号", "一级指标", "二级指标", "三级指标", "指标值", "")
+        for index, indicator in enumerate(indicators, 1):
+            row(str(index), *indicator, "")
+        _widths(table, (Cm(2.6),) * 6)
+    document.add_paragraph("")
     document.save(path)
 
 
@@ -203,6 +254,7 @@ def main() -> None:
     hand_laid(FOREIGN / "手工排版.docx")
     clerk_typed(FOREIGN / "经办人录入.docx")
     through_libreoffice(FOREIGN / "手工排版.docx", FOREIGN / "经LibreOffice另存.docx")
+    system_export(FOREIGN / "系统导出.docx")
     encrypted(FOREIGN / "经办人录入.docx", FOREIGN / "加密.docx")
     password_pdf(FOREIGN / "经办人录入.docx", FOREIGN / "加密.pdf")
     for path in sorted(FOREIGN.glob("*.*")):

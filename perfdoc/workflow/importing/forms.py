@@ -95,6 +95,7 @@ class FormReader:
         self.after_break = False
         self.inheriting = False                                # 一级/二级 taken from above a page break
         self.runs_on: dict[str, bool] = {}                     # the last indicator row's cells running to their edge
+        self.dropped: list[tuple[float, float]] = []           # spans of indicator columns the kind lacks
         self.last_row: Row | None = None
         self.pending_title = ""
         self.pending_year: int | None = None
@@ -145,8 +146,9 @@ class FormReader:
         for pattern in self.layout.year_patterns:
             found = pattern.match(text)
             if found:
-                self.start_if_filled()
-                self.form.year = int(found.group(1))
+                if pattern in self.layout.heading_years:   # (2025年度) heads a form; 2020年绩效目标 does not
+                    self.start_if_filled()
+                self.form.year = self.form.year or int(found.group(1))
                 return
         for slot in self.pair_slots:
             for label in variants(slot.label):
@@ -177,6 +179,10 @@ class FormReader:
             return
         if self.columns is not None and (self.repeated_header(row) or self.year_row(row)):
             return                         # a header row the PDF repeats at the top of each page
+        texts = [c.text for c in own if c.text]
+        if len(texts) == 1 and self.heading(texts[0]):
+            self.line(Line(texts[0], row.where))   # a title or (2025年度) typed into the table itself
+            return
         if self.columns is not None and not self.leaves_indicators(own):
             self.indicator(row)
             self.last_row = row
@@ -197,6 +203,12 @@ class FormReader:
             if index not in used and not cell.continued and cell.text and not self.layout.is_label(cell.text):
                 self.doubt(row.where, "", f"单元格“{_short(cell.text)}”不在表式的任何栏目下，未导入")
         self.last_row = row
+
+    def heading(self, text: str) -> bool:
+        """A title, the 汇总表's title or a year heading: what a line above a form says."""
+        flat = norm(text)
+        return self.is_title(flat) or bool(self.summary.match(re.sub(r"\s+", "", text))) or \
+            any(p.match(flat) for p in self.layout.year_patterns)
 
     def leaves_indicators(self, cells: list[Cell]) -> bool:
         """A row holding a label that is not an indicator column ends the indicator rows."""
@@ -275,6 +287,10 @@ class FormReader:
                 continue
             pairs = [s for s in self.pair_slots if same_label(cell.text, s.label)]
             if not pairs:
+                inline = self.inline_pair(cell.text)
+                if inline:
+                    used.add(index)
+                    self.set(inline[0].path, inline[1], row.where)
                 continue
             used.add(index)
             free = [s for s in pairs if s.path not in self.form.values] or pairs
@@ -292,6 +308,14 @@ class FormReader:
                 else:
                     self.doubt(row.where, slot.path, f"“{slot.label}”在一张表中出现两次，取后一处“{_short(value)}”")
             self.set(slot.path, value, row.where)
+
+    def inline_pair(self, text: str) -> tuple[Slot, str] | None:
+        """`项目名称：某项目` — a label and its value typed into one cell, a colon between."""
+        head, colon, value = text.replace("：", ":").partition(":")
+        if not colon or not value.strip():
+            return None
+        slots = [s for s in self.pair_slots if same_label(head, s.label) and s.path not in self.form.values]
+        return (slots[0], text[len(head) + 1:].strip()) if slots else None
 
     def choose(self, slots: list[Slot], cell: Cell, row: Row, left: float, right: float) -> Slot:
         """Of the fields a label may name (其他资金 left and right in the 申报表): by position when
@@ -327,6 +351,12 @@ class FormReader:
         keys = {key for key, _, _ in found}
         if len(keys) < 2 or self.layout.columns[0][0] not in keys:   # 一级指标 and one more
             return False
+        if self.columns is None:       # the first time: columns the kind does not have are said once
+            for cell in row.cells:
+                if cell.text and not cell.continued and not any(abs(cell.x0 - x0) < 0.5 for _, x0, _ in found) \
+                        and norm(cell.text) != norm(self.kind.indicator_field.label):
+                    self.doubt(row.where, "", f"指标表中的列“{_short(cell.text)}”不是{self.kind.name}的栏目，这一列未导入")
+                    self.dropped.append((cell.x0, cell.x1))
         self.columns = found
         return True
 
@@ -342,6 +372,10 @@ class FormReader:
                 used.add(index)
             values[key] = cell.text if cell is not None else ""
             runs_on[key] = cell is not None and cell.runs_on
+        for index, cell in enumerate(row.cells):
+            if index not in used and cell.text and not cell.continued and not self.in_dropped_column(cell) \
+                    and norm(cell.text) != norm(spec.label):
+                self.doubt(row.where, spec.key, f"单元格“{_short(cell.text)}”不在任何指标列下，未导入")
         previous = self.form.rows[-1] if self.form.rows else None
         first, second, third = (list(values) + ["", "", ""])[:3]
         # A row a page cut in two: after the break, no 一级, and either no 三级 or every text in it
@@ -372,6 +406,11 @@ class FormReader:
         self.after_break = False
         self.form.rows.append(values)
         self.form.row_where.append(row.where)
+
+    def in_dropped_column(self, cell: Cell) -> bool:
+        """Whether the cell lies under a column already said to be left out (序号, 权重 …)."""
+        return not any(cell.overlap(x0, x1) > 0.5 * (cell.x1 - cell.x0) for _, x0, x1 in self.columns) and \
+            any(cell.overlap(x0, x1) for x0, x1 in self.dropped)
 
     def continues(self, row: Row) -> bool:
         """A first row after a page or table break with no label: the rest of the row before."""

@@ -39,6 +39,7 @@ class Layout:
     slots: list[Slot] = field(default_factory=list)
     columns: list[tuple[str, str]] = field(default_factory=list)   # (indicator column key, header)
     year_patterns: list[re.Pattern] = field(default_factory=list)
+    heading_years: list[re.Pattern] = field(default_factory=list)  # (2025年度) above a form: a new form
     texts: set[str] = field(default_factory=set)                   # every fixed text of the form, normalised
     title_field: str = ""                                          # a field printed as the form's heading (表名)
     unit_fallback: set[str] = field(default_factory=set)           # fields printed as the unit when blank
@@ -104,6 +105,7 @@ def _line(layout: Layout, text: str) -> None:
     if _YEAR in text:
         pattern = re.escape(norm(text.replace(_YEAR, "\0"))).replace("\\\0", "\0").replace("\0", r"(\d{4})")
         layout.year_patterns.append(re.compile("^" + pattern + "$"))
+        layout.heading_years.append(layout.year_patterns[-1])
         return
     match = _PROJECT.search(text)
     if match:
