@@ -404,7 +404,7 @@ def test_pdf_rows_cut_by_pages_are_joined_and_said(printed, tmp_path):
     result = import_files([summary], output=tmp_path / "2022")
     doubts = [d.format() for d in result.doubts]
     assert any("页的表格第 1 行" in d and "接续上一页的同一行，已合并" in d for d in doubts)
-    assert any("跨页的合并单元格" in d for d in doubts)
+    assert any("为空（跨页或未合并的单元格），按上一行取" in d for d in doubts)
 
 
 def test_password_protected_pdf_is_refused(tmp_path):
@@ -453,3 +453,33 @@ def test_corrupt_and_overlong_pdfs_are_refused(tmp_path, monkeypatch):
     from perfdoc.workflow.importing import pdf
     monkeypatch.setattr(pdf, "MAX_PDF_PAGES", 0)
     assert "PDF 有 1 页，超过 0 页" in refused([text_pdf(tmp_path / "b.pdf", ["text"])], tmp_path)
+
+
+def test_a_2020_form_typed_as_the_2020_system_printed_it(tmp_path):
+    """(2020)年度, 项目名称*：, 申报单位名称 on its own line (tests/fixtures/002.json's published form)."""
+    import docx
+    path = tmp_path / "2020年目标表.docx"
+    document = docx.Document()
+    for text in ("财政项目支出绩效目标表", "(2020)年度", "申报单位名称：上海某某中心"):
+        document.add_paragraph(text)
+    table = document.add_table(rows=0, cols=4)
+    for texts in [("项目名称*：", "党建工作", "项目类别*：", "其他一次性项目"),
+                  ("计划开始日期*：", "2020-01-01", "计划完成日期*：", "2020-11-30"),
+                  ("是否含有政府购买服务：", "否", "绩效类型：", "其他类"),
+                  ("项目概况*：", "概况。", "", ""), ("项目总预算(元)：", "45,000.00", "项目当年预算(元)：", "45000")]:
+        for cell, text in zip(table.add_row().cells, texts):
+            cell.text = text
+    goals = document.add_table(rows=0, cols=4)
+    for texts in [("2020年绩效目标", "", "", ""), ("一级目标", "二级目标", "三级目标", "指标目标值"),
+                  ("投入与管理", "财务管理", "预算执行率", "=100%"), ("产出目标", "数量", "活动次数", "=1次")]:
+        for cell, text in zip(goals.add_row().cells, texts):
+            cell.text = text
+    document.add_paragraph("")
+    document.save(path)
+    result, specs = imported([path], tmp_path / "specs")
+    (project,) = specs.projects
+    assert (specs.unit.name, specs.unit.year, specs.unit.kind.name) == ("上海某某中心", 2020, "目标表2020")
+    assert project.get("项目名称") == "党建工作" and str(project.get("计划完成日期")) == "2020-11-30"
+    assert project.get("上年度资金.项目当年预算") == "45000"        # printed as typed, as this kind prints it
+    assert [r["指标目标值"] for r in project.get("绩效目标")] == ["=100%", "=1次"]
+    assert project.get("表名") is None                             # the kind's own title

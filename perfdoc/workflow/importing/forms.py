@@ -26,7 +26,8 @@ from .grid import Cell, Document, Line, Row, TableStart
 from .labels import norm, same_label, variants
 from .layout import Layout, Slot
 
-_YEAR_IN_TITLE = re.compile(r"(\d{4})年度?")
+# (2025年度), (2020)年度, 2025年度: a year heading however the system printed it
+_YEAR_HEADING = re.compile(r"^\(?(\d{4})\)?年度\)?$")
 
 
 @dataclass
@@ -143,10 +144,10 @@ class FormReader:
                 self.reading.unit = match.group(1)
                 self.reading.year = int(match.group(2))
                 return
-        for pattern in self.layout.year_patterns:
+        for pattern in [*self.layout.year_patterns, _YEAR_HEADING]:
             found = pattern.match(text)
             if found:
-                if pattern in self.layout.heading_years:   # (2025年度) heads a form; 2020年绩效目标 does not
+                if pattern is _YEAR_HEADING or pattern in self.layout.heading_years:   # (2025年度) heads a form; 2020年绩效目标 does not
                     self.start_if_filled()
                 self.form.year = self.form.year or int(found.group(1))
                 return
@@ -208,7 +209,7 @@ class FormReader:
         """A title, the 汇总表's title or a year heading: what a line above a form says."""
         flat = norm(text)
         return self.is_title(flat) or bool(self.summary.match(re.sub(r"\s+", "", text))) or \
-            any(p.match(flat) for p in self.layout.year_patterns)
+            any(p.match(flat) for p in [*self.layout.year_patterns, _YEAR_HEADING])
 
     def leaves_indicators(self, cells: list[Cell]) -> bool:
         """A row holding a label that is not an indicator column ends the indicator rows."""
@@ -390,11 +391,12 @@ class FormReader:
                     previous[key] = join_wrapped(previous[key], text)
             self.doubt(row.where, f"{spec.key}第 {len(self.form.rows)} 行", "这一行接续上一页的同一行，已合并")
             return
-        if previous is not None and not values[first] and (self.after_break or self.inheriting):
-            # a merged 一级 (and 二级) cut by a page break: the new page shows it blank
+        if previous is not None and not values[first]:
+            # a 一级 (and 二级) that reads blank: a merged cell cut by a page, or a table that leaves
+            # "the same as above" blank instead of merging — 一级 is never blank in a printed form
             if not self.inheriting:
                 self.doubt(row.where, f"{spec.key}第 {len(self.form.rows) + 1} 行起",
-                           f"“{spec.child(first).label}”为空（跨页的合并单元格），按上一页取“{previous[first]}”")
+                           f"“{spec.child(first).label}”为空（跨页或未合并的单元格），按上一行取“{previous[first]}”")
             values[first] = previous[first]
             if not values[second]:
                 values[second] = previous[second]
