@@ -98,8 +98,6 @@ class FormReader:
         self.runs_on: dict[str, bool] = {}                     # the last indicator row's cells running to their edge
         self.dropped: list[tuple[float, float]] = []           # spans of indicator columns the kind lacks
         self.last_row: Row | None = None
-        self.pending_title = ""
-        self.pending_year: int | None = None
         self.summary = _summary_pattern(self.kind)
         self.unread_line: Line | None = None                   # the last line read for nothing
         self.pair_slots = [s for s in layout.slots if s.style == "pair"]
@@ -127,8 +125,6 @@ class FormReader:
         if not self.form.empty:
             self.reading.forms.append(self.form)
         self.form = FormRead()
-        self.form.title, self.form.year = self.pending_title, self.pending_year
-        self.pending_title, self.pending_year = "", None
         self.columns = None
         self.headers = {}
 

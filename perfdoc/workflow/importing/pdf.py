@@ -64,14 +64,14 @@ def _page(document: Document, page, number: int) -> bool:
     boxes = [t.bbox for t in tables]
     outside = page.filter(lambda obj: obj.get("object_type") != "char" or
                           not any(_inside(obj, box) for box in boxes))
-    lines = [(top, text) for top, text in _lines_of(outside.chars)]
-    items = [(top, "line", text) for top, text in lines] + [(t.bbox[1], "table", t) for t in tables]
+    items = [(top, "line", text) for top, text in _lines_of(outside.chars)] + [(t.bbox[1], "table", t) for t in tables]
+    count = 0
     for index, (_, what, thing) in enumerate(sorted(items, key=lambda item: item[0])):
         if what == "line":
             document.items.append(Line(thing, f"第 {number} 页"))
             continue
-        table_number = sum(1 for item in items[:0]) + 1
-        where = f"第 {number} 页的表格"
+        count += 1
+        where = f"第 {number} 页的表格" if len(tables) == 1 else f"第 {number} 页第 {count} 个表"
         first_on_page = not any(w == "line" and t < thing.bbox[1] for t, w, _ in items) and index == 0
         document.items.append(TableStart(where, page_break=first_on_page))
         _table(document, page, thing, where)
@@ -82,7 +82,7 @@ def _table(document: Document, page, table, where: str) -> None:
     spanning: list[tuple[tuple, str]] = []      # cells seen so far: (bbox, text), for rows they reach into
     containers = _containers(table.cells)
     for number, row in enumerate(table.rows, 1):
-        top, bottom = row.bbox[1], row.bbox[3]
+        top = row.bbox[1]
         cells = []
         for bbox in row.cells:
             if bbox is None:
