@@ -456,7 +456,8 @@ def test_corrupt_and_overlong_pdfs_are_refused(tmp_path, monkeypatch):
 
 
 def test_a_2020_form_typed_as_the_2020_system_printed_it(tmp_path):
-    """(2020)年度, 项目名称*：, 申报单位名称 on its own line (tests/fixtures/002.json's published form)."""
+    """(2020)年度, 项目名称*：, 申报单位名称 on its own line (tests/fixtures/002.json's published
+    form); the title again between the form's two tables, as a page header repeats it."""
     import docx
     path = tmp_path / "2020年目标表.docx"
     document = docx.Document()
@@ -469,6 +470,7 @@ def test_a_2020_form_typed_as_the_2020_system_printed_it(tmp_path):
                   ("项目概况*：", "概况。", "", ""), ("项目总预算(元)：", "45,000.00", "项目当年预算(元)：", "45000")]:
         for cell, text in zip(table.add_row().cells, texts):
             cell.text = text
+    document.add_paragraph("财政项目支出绩效目标表")   # a page's running header: not a new form
     goals = document.add_table(rows=0, cols=4)
     for texts in [("2020年绩效目标", "", "", ""), ("一级目标", "二级目标", "三级目标", "指标目标值"),
                   ("投入与管理", "财务管理", "预算执行率", "=100%"), ("产出目标", "数量", "活动次数", "=1次")]:

@@ -101,6 +101,9 @@ class FormReader:
         self.summary = _summary_pattern(self.kind)
         self.unread_line: Line | None = None                   # the last line read for nothing
         self.pair_slots = [s for s in layout.slots if s.style == "pair"]
+        self.first_slot = next(s for s in self.pair_slots if s.path == "项目名称") \
+            if any(s.path == "项目名称" for s in self.pair_slots) else self.pair_slots[0]
+        self.ahead = FormRead()                                # what the lines above the next form said
         self.stop = {v for s in layout.slots for v in variants(s.label or s.header)} - {""}
         self.indicator_labels = {v for _, h in layout.columns for v in variants(h)}
 
@@ -122,11 +125,18 @@ class FormReader:
         self.reading.doubts.append(Doubt(self.source, where, path, message))
 
     def next_form(self) -> None:
+        """Close the form being read; the next one starts with what the lines above it said."""
         if not self.form.empty:
             self.reading.forms.append(self.form)
-        self.form = FormRead()
+        self.form, self.ahead = self.ahead, FormRead()
         self.columns = None
         self.headers = {}
+
+    @property
+    def heading_form(self) -> FormRead:
+        """Where a line's title, year or value goes: the current form until its 项目名称 is known,
+        then the next one (the lines above a form head it; a running page header splits nothing)."""
+        return self.ahead if self.first_slot.path in self.form.values else self.form
 
     # -- lines outside tables ----------------------------------------------------------------
     def line(self, line: Line) -> None:
@@ -143,29 +153,28 @@ class FormReader:
         for pattern in [*self.layout.year_patterns, _YEAR_HEADING]:
             found = pattern.match(text)
             if found:
-                if pattern is _YEAR_HEADING or pattern in self.layout.heading_years:   # (2025年度) heads a form; 2020年绩效目标 does not
-                    self.start_if_filled()
-                self.form.year = self.form.year or int(found.group(1))
+                # (2025年度) heads the next form; 2020年绩效目标 sits inside one
+                heads = pattern is _YEAR_HEADING or pattern in self.layout.heading_years
+                form = self.heading_form if heads else self.form
+                form.year = form.year or int(found.group(1))
                 return
-        for slot in self.pair_slots:
-            for label in variants(slot.label):
-                if text.startswith(label) and len(text) > len(label):
-                    self.set(slot.path, line.text.split("：", 1)[-1].split(":", 1)[-1].strip(), line.where)
-                    return
+        inline = self.inline_pair(line.text)
+        if inline:
+            slot, value = inline
+            if slot is self.first_slot:
+                self.set_pair(slot, value, line.where)
+            else:
+                self.heading_form.values[slot.path] = value.strip()
+                self.heading_form.where[slot.path] = line.where
+            return
         if self.is_title(text):
-            self.start_if_filled(force=True)
-            self.form.title = line.text.strip()
+            self.heading_form.title = line.text.strip()
             return
         self.doubt(line.where, "", f"表格外的文字“{_short(line.text)}”未导入")
         self.unread_line = line
 
     def is_title(self, text: str) -> bool:
         return text == norm(self.kind.title) or (text.startswith("财政") and text.endswith("表") and "绩效" in text)
-
-    def start_if_filled(self, force: bool = False) -> None:
-        """A title or year line begins a form: close the one being read if it has anything."""
-        if not self.form.empty or (force and self.form.title):
-            self.next_form()
 
     # -- table rows ----------------------------------------------------------------------------
     def row(self, row: Row) -> None:
@@ -212,6 +221,8 @@ class FormReader:
         for cell in cells:
             found = variants(cell.text)
             if found & self.stop and not found & self.indicator_labels:
+                return True
+            if self.inline_pair(cell.text) and not found & self.indicator_labels:   # 项目名称：…
                 return True
             if self.is_title(norm(cell.text)):
                 return True
@@ -287,7 +298,7 @@ class FormReader:
                 inline = self.inline_pair(cell.text)
                 if inline:
                     used.add(index)
-                    self.set(inline[0].path, inline[1], row.where)
+                    self.set_pair(*inline, row.where)
                 continue
             used.add(index)
             free = [s for s in pairs if s.path not in self.form.values] or pairs
@@ -299,20 +310,25 @@ class FormReader:
             if value_index < len(cells) and not self.layout.is_label(cells[value_index].text):
                 value = cells[value_index].text
                 used.add(value_index)
-            if slot.path in self.form.values:
-                if slot.path == self.pair_slots[0].path:   # 项目名称 again: the next project's form
-                    self.next_form()
-                else:
-                    self.doubt(row.where, slot.path, f"“{slot.label}”在一张表中出现两次，取后一处“{_short(value)}”")
-            self.set(slot.path, value, row.where)
+            self.set_pair(slot, value, row.where)
 
     def inline_pair(self, text: str) -> tuple[Slot, str] | None:
-        """`项目名称：某项目` — a label and its value typed into one cell, a colon between."""
+        """`项目名称：某项目` — a label and its value typed into one cell or line, a colon between."""
         head, colon, value = text.replace("：", ":").partition(":")
         if not colon or not value.strip():
             return None
-        slots = [s for s in self.pair_slots if same_label(head, s.label) and s.path not in self.form.values]
-        return (slots[0], text[len(head) + 1:].strip()) if slots else None
+        slots = [s for s in self.pair_slots if same_label(head, s.label)]
+        free = [s for s in slots if s.path not in self.form.values] or slots
+        return (free[0], text[len(head) + 1:].strip()) if free else None
+
+    def set_pair(self, slot: Slot, value: str, where: str) -> None:
+        """A field beside its label; 项目名称 a second time begins the next project's form."""
+        if slot.path in self.form.values:
+            if slot is self.first_slot:
+                self.next_form()
+            else:
+                self.doubt(where, slot.path, f"“{slot.label}”在一张表中出现两次，取后一处“{_short(value)}”")
+        self.set(slot.path, value, where)
 
     def choose(self, slots: list[Slot], cell: Cell, row: Row, left: float, right: float) -> Slot:
         """Of the fields a label may name (其他资金 left and right in the 申报表): by position when
