@@ -17,6 +17,7 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024   # all members of a .docx/.xlsx together
 MAX_MEMBERS = 5000
 MAX_RATIO = 200                          # inflated ÷ compressed, for members above 1 MB
 MAX_PDF_PAGES = 500
+MAX_PAGE_CHARS = 100_000                 # a dense A4 page of Chinese holds about 3,000
 MAX_SHEET_ROWS = 100_000
 MAX_SHEET_COLUMNS = 200
 

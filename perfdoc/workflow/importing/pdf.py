@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from .grid import Cell, Document, Line, Refused, Row, TableStart
-from .limits import MAX_PDF_PAGES, check_size
+from .limits import MAX_PAGE_CHARS, MAX_PDF_PAGES, check_size
 
 SCAN_CHARS = 20          # fewer characters than this on every page: an image of a form, not text
 LINE_TOLERANCE = 3.0     # characters whose tops differ less than this (pt) sit on one line
@@ -45,8 +45,12 @@ def read_pdf(path: Path) -> Document:
         found_text = found_table = False
         for number, page in enumerate(pages, 1):
             try:
+                if len(page.chars) > MAX_PAGE_CHARS:
+                    raise Refused(f"第 {number} 页有 {len(page.chars)} 个字符，超过 {MAX_PAGE_CHARS}：不像一页表格，未读取")
                 found_text |= len(page.chars) >= SCAN_CHARS
                 found_table |= _page(document, page, number)
+            except Refused:
+                raise
             except Exception as exc:  # a damaged page: said, not a traceback
                 raise Refused(f"第 {number} 页无法读取：{type(exc).__name__}") from None
             finally:
@@ -198,15 +202,22 @@ def _char_lines(chars: list[dict]) -> list[list[dict]]:
 
 
 def _line_text(line: list[dict]) -> str:
-    """A line's characters, with a space where the PDF leaves a gap wider than a third of a character."""
+    """A line's characters, with a space where the PDF leaves a gap wider than a third of a
+    character — not between two Chinese characters, which justified text spreads apart."""
     text = ""
     for before, char in zip([None, *line], line):
-        if before is not None and char["text"] != " " and not text.endswith(" "):
+        if before is not None and char["text"] != " " and not text.endswith(" ") \
+                and not (_wide(before["text"]) and _wide(char["text"])):
             gap = char["x0"] - before["x1"]
             if gap > 0.3 * max(1.0, char["x1"] - char["x0"], before["x1"] - before["x0"]):
                 text += " "
         text += char["text"]
     return text
+
+
+def _wide(text: str) -> bool:
+    """A Chinese character or full-width mark (they carry no spaces between them)."""
+    return bool(text) and ord(text[0]) >= 0x2E80
 
 
 def _lines_of(chars: list[dict]) -> list[tuple[float, str]]:
