@@ -508,3 +508,10 @@ def resaved(built, tmp_path_factory):
 @pytest.mark.parametrize("year", YEARS)
 def test_summary_resaved_by_libreoffice_round_trips(year, built, resaved, tmp_path):
     assert_round_trip(year, [resaved[year]], built[year][0], tmp_path)
+
+
+def test_pdf_without_pdfplumber_says_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "pdfplumber", None)    # as after `pip install perfdoc` alone
+    line = refused([FOREIGN / "加密.pdf"], tmp_path)
+    assert line.endswith("未导入：读取 PDF 需要 pdfplumber：pip install 'perfdoc[import]'")
