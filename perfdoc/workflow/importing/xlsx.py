@@ -271,20 +271,32 @@ def indicator_columns(spec: FieldSpec, headers: dict) -> dict[str, int]:
 
 
 def field_for_header(kind: FormKind, header: str) -> str | None:
-    """The field a 项目一览 column holds: by dotted path, key or label; `其他资金` alone is the
-    required (annual) one, `项目资金总额明细.其他资金` the other."""
+    """The field a 项目一览 column holds: by dotted path (项目资金总额明细.其他资金), key or label;
+    then without a note in parentheses, which picks between fields of one name (其他资金(年度));
+    then by the path's words run together (年度资金总额年初预算数). Of several, the required one:
+    `其他资金` alone is the annual one, as the form's own 其他资金 row."""
     wanted = header.replace("·", ".").replace("-", ".")
-    candidates = []
-    for path, spec in _leaves(kind.fields, ""):
-        if spec.type == "indicators":
-            continue
-        if wanted in (path, norm(path)) or path.endswith("." + wanted) or wanted in (norm(spec.key), norm(spec.label)):
-            candidates.append((path, spec))
+    leaves = [(p, s) for p, s in _leaves(kind.fields, "") if s.type != "indicators"]
+
+    def named(name: str) -> list[tuple[str, FieldSpec]]:
+        return [(p, s) for p, s in leaves
+                if name in (p, norm(p)) or p.endswith("." + name) or name in (norm(s.key), norm(s.label))]
+
+    candidates, note = named(wanted), ""
+    if not candidates:
+        match = re.fullmatch(r"(.+?)\((.+)\)", wanted)
+        if match:
+            candidates, note = named(match.group(1)), match.group(2)
+    if not candidates:
+        candidates = [(p, s) for p, s in leaves if p.replace(".", "").endswith(wanted)]
     if not candidates:
         return None
     exact = [p for p, _ in candidates if p == wanted or p.endswith("." + wanted)]
     if len(exact) == 1:
         return exact[0]
+    noted = [p for p, s in candidates if note and (note in p or note in s.label)]
+    if len(noted) == 1:
+        return noted[0]
     required = [p for p, s in candidates if s.required]
     return (required or [p for p, _ in candidates])[0]
 
