@@ -515,3 +515,20 @@ def test_pdf_without_pdfplumber_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pdfplumber", None)    # as after `pip install perfdoc` alone
     line = refused([FOREIGN / "加密.pdf"], tmp_path)
     assert line.endswith("未导入：读取 PDF 需要 pdfplumber：pip install 'perfdoc[import]'")
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_perfdocs_own_workbook_round_trips(year, tmp_path):
+    """build --xlsx → import → the same specs. Checked by hand against the xlsx branch's writer
+    (all four kinds equal, no doubts); runs here once that branch is merged."""
+    import inspect
+    if "xlsx" not in inspect.signature(build).parameters:
+        pytest.skip("build --xlsx (branch xlsx) is not merged yet")
+    out = tmp_path / "out"
+    build(SPECS / year, output=out, xlsx=True)
+    (workbook,) = out.glob("*.xlsx")
+    target = tmp_path / "specs" / year
+    result = import_files([workbook], output=target)
+    assert not result.refused and not result.doubts, [d.format() for d in result.doubts]
+    assert spec_values(target)[0][:3] == spec_values(SPECS / year)[0][:3]
+    assert spec_values(target)[1] == spec_values(SPECS / year)[1]
