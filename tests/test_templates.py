@@ -65,6 +65,12 @@ def replace_text(root, old: str, new: str) -> None:
 
 
 # -- perfdoc forms ------------------------------------------------------------------------
+def test_forms_shows_the_accepted_values(run_cli):
+    lines = run_cli("forms").stdout.splitlines()
+    assert any(line.split() == ["项目性质", "*", "文字；可填：其他一次性项目、其他经常性项目"] for line in lines)
+    assert any(line.split() == ["项目类别", "*", "文字；可填：特定目标类、其他运转类"] for line in lines)
+
+
 def test_forms_lists_every_kind_with_years_fields_and_template(run_cli):
     result = run_cli("forms")
     assert result.exit_code == 0

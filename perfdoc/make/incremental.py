@@ -131,6 +131,25 @@ class Manifest:
         except (OSError, ValueError, KeyError, TypeError):
             return None  # absent, or damaged: build everything and write a new one
 
+    @staticmethod
+    def owner(out: Path) -> str | None:
+        """The spec folder whose build wrote the manifest in `out` (None if there is none to read)."""
+        try:
+            data = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+            return data["specs"] if isinstance(data.get("specs"), str) else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    @staticmethod
+    def documents_in(out: Path) -> list[str]:
+        """The file names of the documents the manifest in `out` lists, whoever built them: only
+        plain .docx names, since the manifest is read from disk and names no other place."""
+        try:
+            names = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["documents"]
+            return [n for n in names if isinstance(n, str) and is_document_name(n)]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return []
+
     def to_bytes(self) -> bytes:
         """The manifest as written to the output folder (MANIFEST_NAME)."""
         data = {"format": FORMAT, "perfdoc": __version__, "specs": self.specs, "inputs": self.inputs,
@@ -150,6 +169,11 @@ class Manifest:
     def record(self, path: Path, key: str) -> None:
         stat = path.stat()
         self.documents[path.name] = Entry(key, stat.st_size, stat.st_mtime_ns)
+
+
+def is_document_name(name: str) -> bool:
+    """A name a build may have written into its output folder: a .docx with no folder part."""
+    return name.endswith(".docx") and Path(name).name == name and "\\" not in name and not name.startswith(".")
 
 
 def problem_record(problem: Problem, folder: Path) -> dict:

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Callable
 
 from ..output.files import safe_file_name, write_atomic
+from ..output.pdf import Conversion, PdfError, convert, needs_pdf, remove_stale
 from ..rules.check import check_unit
 from ..input import kinds as kinds_module
-from ..input.folder import find_unit_file, project_files
+from ..input.folder import UsageError, find_unit_file, project_files
 from ..input.load import LoadError, load_file
 from ..input.model import Project, Unit
 from ..input.parse import parse_project, parse_unit, unit_templates
@@ -46,14 +47,18 @@ class BuildResult:
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)   # up to date since the last build: not rewritten
     removed: list[Path] = field(default_factory=list)     # the last build's, outdated now
+    pdfs: Conversion | None = None                        # with pdf=True: the PDFs made, the failures
+    pdf_error: str = ""                                   # LibreOffice missing, failed or timed out
 
 
 Progress = Callable[[int, int], None]  # (documents written so far, documents to write)
 ReadProject = Callable[[Path, "Unit | None"], "tuple[Project | None, list[Problem]]"]
 
 
-def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None) -> Specs:
-    """Load, parse and check a unit's specs (a folder, or one project file in it).
+def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None,
+               check: bool = True) -> Specs:
+    """Load, parse and check a unit's specs (a folder, or one project file in it); without
+    `check`, only what reading finds (`perfdoc diff` compares, it does not judge).
 
     `read_project` reads one project file (default: `read_project_file`); `perfdoc serve` passes
     one that keeps the files it read and reads again only those that changed."""
@@ -77,7 +82,7 @@ def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadPr
             specs.projects.append(project)
 
     # 5. The form's rules, on each project and across the unit.
-    if specs.unit is not None:
+    if specs.unit is not None and check:
         specs.problems += check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
     return specs
@@ -119,19 +124,26 @@ COMMENTS = {"warnings": ("error", "warning"), "all": ("error", "warning", "info"
 
 
 def build(target: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
-          force: bool = False, progress: Progress | None = None, comments: str = "") -> BuildResult:
+          force: bool = False, progress: Progress | None = None, comments: str = "", pdf: bool = False,
+          pdf_timeout: float | None = None, replace_other: bool = False) -> BuildResult:
     """Read and check the specs, then write each valid project's form and the unit's 汇总表.
 
     A whole folder built again rewrites only the documents whose inputs changed since its last
     build into the same output folder (incremental.py); `force` rewrites them all. `jobs` > 1
     renders in that many processes, writing the same bytes. `comments` ("warnings" or "all",
     a key of COMMENTS) writes the problems into the documents as Word comments at their cells.
+    A document rewritten or removed loses its PDF (never a PDF out of step with its document);
+    `pdf` then prints every document whose PDF is missing or older, beside it, in one
+    LibreOffice run. An output folder another spec folder was built into is refused
+    (UsageError, nothing written) unless `replace_other`: then that folder's documents are
+    removed first.
     """
     target = Path(target)
     folder = target if target.is_dir() else target.parent
     unit_path = find_unit_file(folder)
     unit, kind_folders = read_unit(unit_path, templates, Specs(folder))  # its problems: read_specs reports them
     out = Path(output) if output else (default_output(folder) if unit else None)
+    replaced = _claim_output(out, folder, replace_other) if out else []
     # One project file is built alone, outside the manifest: it is not the whole unit.
     inputs = incremental.read_inputs(unit_path, project_files(folder), kind_folders) if target.is_dir() else None
     if inputs and comments:  # documents with comments are other documents than those without
@@ -140,7 +152,8 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
     if previous and not force and previous.is_up_to_date(inputs, out):
-        return _replay(previous, folder, out)
+        result = _replay(previous, folder, out)
+        return _with_pdfs(result, pdf_timeout) if pdf else result
 
     # 2. Read and check every spec.
     specs = read_specs(target, templates=templates)
@@ -163,7 +176,43 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     if inputs and out:
         result.removed = _remove_outdated(previous, documents, out)
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
+    result.removed = replaced + result.removed
+    if out:  # a rewritten document's PDF is stale: said so, unless it is made again just below
+        result.removed += remove_stale(out, [p.name for p in result.removed])
+        stale = remove_stale(out, [p.name for p in result.written])
+        result.removed += [] if pdf else stale
+    # 6. With pdf: a PDF beside every document whose PDF is missing or older than it.
+    return _with_pdfs(result, pdf_timeout) if pdf else result
+
+
+def _with_pdfs(result: BuildResult, timeout: float | None) -> BuildResult:
+    """Convert the build's documents that have no up-to-date PDF; record what failed."""
+    documents = [d for d in result.written + result.unchanged if needs_pdf(d)]
+    try:
+        result.pdfs = convert(documents, **({"timeout": timeout} if timeout else {}))
+    except PdfError as exc:
+        result.pdf_error = str(exc)
     return result
+
+
+def _claim_output(out: Path, folder: Path, replace_other: bool) -> list[Path]:
+    """Make sure `out` is this spec folder's to write: refuse one another spec folder was built
+    into (two units of a year, or a year's 申报表 and 自评表, would overwrite each other's forms);
+    told to replace it, remove that build's documents and their PDFs. Returns the files removed."""
+    owner = incremental.Manifest.owner(out)
+    if owner is None or owner == str(folder.resolve()):
+        return []
+    if not replace_other:
+        raise UsageError(f"输出文件夹 {out} 中是另一个规格文件夹（{owner}）生成的文档，未写入任何文件，"
+                         f"以免互相覆盖：请用 -o 另选输出文件夹，或加 --replace-other-specs "
+                         f"删除那些文档、改由 {folder} 生成")
+    names = incremental.Manifest.documents_in(out)
+    removed = [out / name for name in names if (out / name).is_file()]
+    for path in removed:
+        path.unlink()
+    removed += remove_stale(out, names)
+    (out / incremental.MANIFEST_NAME).unlink()
+    return removed
 
 
 def default_output(folder: Path) -> Path:
@@ -190,9 +239,14 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
     """
     unit, good = specs.unit, []
     erroneous = {p.path for p in specs.problems if p.is_error}  # a set: a thousand specs, as many problems
+    # A field still to fill in is a warning to validate (the spec is unfinished, not wrong), but no
+    # form is printed with it blank; one in the unit file leaves every project unfinished.
+    unfinished = {p.path for p in specs.problems if p.rule == "to-fill"}
     for project in specs.projects:
         if project.path in erroneous:
             result.skipped.append((project.path, "规格有错误，未生成"))
+        elif project.path in unfinished or unit.path in unfinished:
+            result.skipped.append((project.path, "还有待填写的栏目（见上面的 to-fill 警告），未生成"))
         else:
             good.append(project)
 
@@ -206,6 +260,8 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
     summary_name = safe_file_name(unit.summary_title) + ".docx"
     if whole_unit and specs.has_errors:
         result.skipped.append((out / summary_name, "有项目存在错误，汇总表未生成"))
+    elif whole_unit and len(good) < len(specs.projects):
+        result.skipped.append((out / summary_name, "有项目还有待填写的栏目，汇总表未生成"))
     elif whole_unit and good:
         documents.append(Document(out / summary_name, unit, good, True, key(good, summary_name)))
     return documents
@@ -247,6 +303,8 @@ def _remove_outdated(previous: incremental.Manifest | None, documents: list[Docu
     current = {d.path.name for d in documents}
     removed = []
     for name in sorted(set(previous.documents) - current):
+        if not incremental.is_document_name(name):  # the manifest is read from disk: stay in `out`
+            continue
         path = out / name
         if path.is_file():
             path.unlink()
