@@ -347,7 +347,7 @@ def test_budget_system_export_values_joined_into_perfdocs_spelling(tmp_path):
     assert second.get("项目名称") == "乙项目" and second.get("绩效指标")[0]["指标值"] == "≥20.00(家)"
     assert specs.unit.year == 2025                               # from the folder's name, and said so
     assert any("按输出文件夹名取 2025" in d.format() for d in result.doubts)
-    assert any(p.message == "“项目性质”不能为空" for p in specs.problems)   # the rest is validate's
+    assert any(p.message == "“项目性质”待填写" for p in specs.problems)   # the rest is validate's
 
 
 def test_workbook_with_missing_columns_is_refused(tmp_path):
