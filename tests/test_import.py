@@ -347,6 +347,8 @@ def test_budget_system_export_values_joined_into_perfdocs_spelling(tmp_path):
     assert second.get("项目名称") == "乙项目" and second.get("绩效指标")[0]["指标值"] == "≥20.00(家)"
     assert specs.unit.year == 2025                               # from the folder's name, and said so
     assert any("按输出文件夹名取 2025" in d.format() for d in result.doubts)
+    assert any(d.format().endswith("单位：表中找不到单位名称，单位.yaml 中留空，请填写") for d in result.doubts)
+    assert (tmp_path / "specs" / "2025" / "单位.yaml").read_text(encoding="utf-8").splitlines()[2] == "单位:"
     assert any(p.message == "“项目性质”待填写" for p in specs.problems)   # the rest is validate's
 
 
@@ -532,3 +534,19 @@ def test_perfdocs_own_workbook_round_trips(year, tmp_path):
     assert not result.refused and not result.doubts, [d.format() for d in result.doubts]
     assert spec_values(target)[0][:3] == spec_values(SPECS / year)[0][:3]
     assert spec_values(target)[1] == spec_values(SPECS / year)[1]
+
+
+def test_amounts_in_wan_yuan_are_written_as_printed_and_said(tmp_path):
+    import docx
+    path = tmp_path / "万元.docx"
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=4)
+    for texts in [("项目名称", "甲", "项目性质", "其他经常性项目"), ("项目资金（万元）", "年度资金申请总额", "150", "")]:
+        for cell, text in zip(table.add_row().cells, texts):
+            cell.text = text
+    document.add_paragraph("")
+    document.save(path)
+    result, specs = imported([path], tmp_path / "specs" / "2025")
+    assert specs.projects[0].get("项目资金.年度资金申请总额") == Decimal("150")     # nothing converted
+    assert "第 1 个表第 2 行: 项目资金：表上的金额以万元计（“项目资金（万元）”），规格中的金额以元计：" \
+           "数字照表上原样写入，请换算后核对" in [d.format().split(": ", 1)[1] for d in result.doubts]

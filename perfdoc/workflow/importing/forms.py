@@ -208,6 +208,10 @@ class FormReader:
         for index, cell in enumerate(row.cells):
             if index not in used and not cell.continued and cell.text and not self.layout.is_label(cell.text):
                 self.doubt(row.where, "", f"单元格“{_short(cell.text)}”不在表式的任何栏目下，未导入")
+            elif not cell.continued and "(万元)" in norm(cell.text) and self.layout.is_label(cell.text):
+                group = next((f.key for f in self.kind.fields if same_label(cell.text, f.label)), _short(cell.text))
+                self.doubt(row.where, group, f"表上的金额以万元计（“{_short(cell.text)}”），规格中的金额以元计："
+                                             f"数字照表上原样写入，请换算后核对")
         self.last_row = row
 
     def heading(self, text: str) -> bool:

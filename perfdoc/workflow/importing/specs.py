@@ -78,9 +78,8 @@ def unit_and_year(forms: list[tuple[Reading, FormRead]], kind: FormKind, layout,
                 files.doubts.append(Doubt(forms[0][0].source, "", "单位",
                                           f"没有汇总表标题，取表中的“{path}”：{unit}"))
                 break
-    if not unit:
-        unit = "（请填写单位名称）"
-        files.doubts.append(Doubt(forms[0][0].source, "", "单位", "表中找不到单位名称，请在 单位.yaml 中填写"))
+    if not unit:   # left blank, never invented: validate lists it as 待填写
+        files.doubts.append(Doubt(forms[0][0].source, "", "单位", "表中找不到单位名称，单位.yaml 中留空，请填写"))
     year = years[0] if years else None
     if year is None:
         dates = [_date(f.values.get("计划开始日期") or "") for _, f in forms]
