@@ -540,6 +540,8 @@ def test_amounts_in_wan_yuan_are_written_as_printed_and_said(tmp_path):
     import docx
     path = tmp_path / "万元.docx"
     document = docx.Document()
+    document.add_paragraph("财政项目支出绩效目标申报表")
+    document.add_paragraph("(2025年度)")
     table = document.add_table(rows=0, cols=4)
     for texts in [("项目名称", "甲", "项目性质", "其他经常性项目"), ("项目资金（万元）", "年度资金申请总额", "150", "")]:
         for cell, text in zip(table.add_row().cells, texts):
