@@ -118,7 +118,10 @@ class FormReader:
             else:
                 self.row(item)
                 self.after_break = False if not self.columns else self.after_break
+        leftover = self.ahead
         self.next_form()
+        for path, where in leftover.where.items():   # lines after the last form, heading nothing
+            self.doubt(where, path, f"“{_short(leftover.values[path])}”在最后一张表之后，未导入")
         return self.reading
 
     def doubt(self, where: str, path: str, message: str) -> None:
