@@ -26,8 +26,7 @@ def test_init_writes_a_unit_and_a_skeleton_that_lists_what_to_fill(run_cli, tmp_
     assert "    二级指标: 服务对象满意度指标\n" in skeleton
 
     specs = read_specs(folder)
-    assert not [p for p in specs.problems if p.is_error]
-    assert {p.rule for p in specs.problems} == {"to-fill"}
+    assert {(p.rule, p.severity) for p in specs.problems} == {("to-fill", "error")}
     messages = [(p.path.name, p.line, p.message) for p in specs.problems]
     assert ("01_项目.yaml", 6, "“项目名称”待填写") in messages
     assert ("单位.yaml", 6, "“主管部门”待填写（各项目未写时用这里的值）") in messages
@@ -40,8 +39,8 @@ def test_an_unfinished_skeleton_prints_nothing(run_cli, tmp_path):
     folder = tmp_path / "2027"
     run_cli("init", folder, "--unit", "某中学")
     result = run_cli("build", folder, "-o", tmp_path / "out")
-    assert result.exit_code == 0  # warnings only: the spec is unfinished, not wrong
-    assert "01_项目.yaml: 未生成：还有待填写的栏目" in result.stderr
+    assert result.exit_code == 1  # a blank required field cannot be handed in
+    assert "01_项目.yaml: 未生成" in result.stderr
     assert "汇总表未生成" in result.stderr
     assert not list((tmp_path / "out").glob("*.docx"))
 
@@ -52,7 +51,8 @@ def test_every_kinds_skeleton_has_no_error_of_its_own(run_cli, tmp_path, form, y
     assert run_cli("init", folder, "--表式", form, "--年度", year).exit_code == 0
     problems = read_specs(folder).problems
     assert not [p.format() for p in problems if p.rule not in FILL_IN | NOTES]
-    assert problems and all(p.severity == "warning" for p in problems if p.rule in FILL_IN)
+    assert any(p.rule == "to-fill" for p in problems)
+    assert all(p.severity == "error" for p in problems if p.rule == "to-fill")
 
 
 def test_the_year_comes_from_the_folder_name_or_else_is_this_year(run_cli, tmp_path):

@@ -131,7 +131,7 @@ def test_2024_to_2025_adds_a_cost_row_the_clerk_sees(run_cli, tmp_path, monkeypa
     ]
     problems = read_specs(tmp_path / "2025").problems
     assert [(p.line, p.severity, p.rule) for p in problems if p.line in (17, 19, 20)] == [
-        (19, "error", "missing-field")]  # the build refuses a form with this hole
+        (19, "error", "to-fill")]  # the build refuses a form with this hole
 
 
 def test_a_kind_without_a_next_year_is_refused_in_one_line(run_cli, tmp_path):

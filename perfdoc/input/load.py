@@ -23,6 +23,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 # A spec is a page of a form, not a database: anything this large is a mistake (or an attack).
 MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 100  # levels of lists and mappings; a spec has four or five
 MAX_NODES = 200_000
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _QUOTES = {"'", '"'}
@@ -444,6 +445,11 @@ class _Composer:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             self._too_many()
+        if len(self.stack) >= MAX_DEPTH:
+            # Our own bound, not libyaml's (older libyaml has none): a spec is a few levels deep.
+            self.problems.append(Problem(self.path, node.line, node.col, "error", "yaml-syntax",
+                                         f"YAML 语法错误：嵌套过深（括号或缩进超过 {MAX_DEPTH} 层），不像一份项目规格"))
+            raise _Stop
         self.stack.append(node)
 
     def _add(self, scalar: Scalar) -> None:

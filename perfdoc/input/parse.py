@@ -230,8 +230,10 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
             elif isinstance(found[key][1], Scalar) and found[key][1].is_null:
                 # written blank, as `perfdoc init` leaves it: to fill in here, once for every project
                 defaults[key] = ""
-                reader.report(found[key][1], "to-fill", f"“{key}”待填写（各项目未写时用这里的值）", "warning")
-    if any(p.is_error for p in reader.problems) or name is None or year is None or kind is None:
+                reader.report(found[key][1], "to-fill", f"“{key}”待填写（各项目未写时用这里的值）", "error")
+    # A default still to fill in does not stop the projects being read (they are checked too);
+    # build prints none of them while the unit file has an error.
+    if any(p.is_error and p.rule != "to-fill" for p in reader.problems) or name is None or year is None or kind is None:
         return None, reader.problems
     return Unit(path, name, year, kind, defaults, reader.lines), reader.problems
 
@@ -274,7 +276,7 @@ def _required_text(reader: _Reader, node: Mapping, found: dict, key: str, blank_
     value = reader.text(found[key][1], key)
     if value is None or not value.strip():
         if blank_ok and value is None and isinstance(found[key][1], Scalar):
-            reader.report(found[key][1], "to-fill", f"“{key}”待填写", "warning")
+            reader.report(found[key][1], "to-fill", f"“{key}”待填写", "error")
             return ""
         reader.report(found[key][1], "missing-field", f"“{key}”不能为空")
         return None
@@ -324,7 +326,7 @@ def _read_group(reader: _Reader, specs: tuple[FieldSpec, ...], node: Mapping, pr
             elif spec.key in reader.unindented:
                 pass  # its keys were written below it without indentation, and said so
             elif value_node is None or (isinstance(value_node, Scalar) and value_node.is_null):
-                reader.report(value_node or key_node, "to-fill", f"“{spec.label}”待填写", "warning")
+                reader.report(value_node or key_node, "to-fill", f"“{spec.label}”待填写", "error")
             else:
                 reader.report(value_node or key_node, "missing-field", f"“{spec.label}”不能为空")
         values[spec.key] = value
@@ -399,7 +401,7 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
                 if key_node is None:
                     reader.report(item, "missing-field", f"{spec.label}第 {index + 1} 行缺少“{column.label}”")
                 elif isinstance(value_node, Scalar) and value_node.is_null:
-                    reader.report(value_node, "to-fill", f"{spec.label}第 {index + 1} 行的“{column.label}”待填写", "warning")
+                    reader.report(value_node, "to-fill", f"{spec.label}第 {index + 1} 行的“{column.label}”待填写", "error")
                 else:
                     reader.report(value_node, "missing-field", f"{spec.label}第 {index + 1} 行的“{column.label}”不能为空")
             row[column.key] = value

@@ -239,14 +239,11 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
     """
     unit, good = specs.unit, []
     erroneous = {p.path for p in specs.problems if p.is_error}  # a set: a thousand specs, as many problems
-    # A field still to fill in is a warning to validate (the spec is unfinished, not wrong), but no
-    # form is printed with it blank; one in the unit file leaves every project unfinished.
-    unfinished = {p.path for p in specs.problems if p.rule == "to-fill"}
     for project in specs.projects:
         if project.path in erroneous:
             result.skipped.append((project.path, "规格有错误，未生成"))
-        elif project.path in unfinished or unit.path in unfinished:
-            result.skipped.append((project.path, "还有待填写的栏目（见上面的 to-fill 警告），未生成"))
+        elif unit.path in erroneous:  # e.g. its 主管部门 still to fill in: every form would print it blank
+            result.skipped.append((project.path, "单位文件有错误，未生成"))
         else:
             good.append(project)
 

@@ -3,7 +3,7 @@
     perfdoc init specs/2027 --单位 某某中学      → specs/2027/单位.yaml, specs/2027/01_项目.yaml
 
 The skeleton is written from the form kind, so every kind gets one: every required field as an
-empty key (validate lists each as `to-fill`, a warning, and build prints nothing until it is
+empty key (validate lists each as a `to-fill` error, and build prints nothing until it is
 filled), the accepted values of fields like 项目性质/项目类别 in comments, the year's indicator
 framework as rows, and the optional fields commented out. Nothing is invented: only what the
 form fixes for the year (年度, 表式, the framework's 一级/二级, the year's first and last day as
