@@ -402,12 +402,12 @@ def test_printed_per_project_forms_round_trip(year, built, printed, tmp_path):
 
 
 @needs_soffice
-def test_pdf_rows_cut_by_pages_are_joined_and_said(printed, tmp_path):
+def test_pdf_texts_cut_by_pages_are_joined_and_said(printed, tmp_path):
+    """A long text cut by a page, below the header row the PDF repeats there (w:tblHeader)."""
     summary, _ = printed["2022"]
     result = import_files([summary], output=tmp_path / "2022")
     doubts = [d.format() for d in result.doubts]
-    assert any("页的表格第 1 行" in d and "接续上一页的同一行，已合并" in d for d in doubts)
-    assert any("为空（跨页或未合并的单元格），按上一行取" in d for d in doubts)
+    assert any("页的表格第 2 行" in d and "接续上一页同一单元格的文字，已合并" in d for d in doubts)
 
 
 def test_password_protected_pdf_is_refused(tmp_path):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ...input.kinds import FormKind
 from .grid import Cell, Document, Line, Row, TableStart
-from .labels import norm, same_label, variants
+from .labels import ENUMERATION, NO_LINE_END, NO_LINE_START, SENTENCE_END, norm, same_label, variants
 from .layout import Layout, Slot
 
 # (2025年度), (2020)年度, 2025年度: a year heading however the system printed it
@@ -96,6 +96,7 @@ class FormReader:
         self.after_break = False
         self.inheriting = False                                # 一级/二级 taken from above a page break
         self.runs_on: dict[str, bool] = {}                     # the last indicator row's cells running to their edge
+        self.rooms: dict[str, float | None] = {}               # … and the room left after their last lines
         self.dropped: list[tuple[float, float]] = []           # spans of indicator columns the kind lacks
         self.last_row: Row | None = None
         self.summary = _summary_pattern(self.kind)
@@ -104,6 +105,8 @@ class FormReader:
         self.first_slot = next(s for s in self.pair_slots if s.path == "项目名称") \
             if any(s.path == "项目名称" for s in self.pair_slots) else self.pair_slots[0]
         self.ahead = FormRead()                                # what the lines above the next form said
+        self.seen: set[tuple[str, ...]] = set()                # rows of this form, to know one repeated
+        self.current: tuple[str, ...] = ()                     # the row being read
         self.stop = {v for s in layout.slots for v in variants(s.label or s.header)} - {""}
         self.indicator_labels = {v for _, h in layout.columns for v in variants(h)}
 
@@ -115,8 +118,7 @@ class FormReader:
             elif isinstance(item, TableStart):
                 self.after_break = True
                 self.header_row_below = []
-            else:
-                self.row(item)
+            elif not self.row(item):      # a repeated header row keeps the break for the row after it
                 self.after_break = False if not self.columns else self.after_break
         leftover = self.ahead
         self.next_form()
@@ -134,6 +136,7 @@ class FormReader:
         self.form, self.ahead = self.ahead, FormRead()
         self.columns = None
         self.headers = {}
+        self.seen = {self.current}         # the row that began this form is one of its rows
 
     @property
     def heading_form(self) -> FormRead:
@@ -180,17 +183,22 @@ class FormReader:
         return text == norm(self.kind.title) or (text.startswith("财政") and text.endswith("表") and "绩效" in text)
 
     # -- table rows ----------------------------------------------------------------------------
-    def row(self, row: Row) -> None:
+    def row(self, row: Row) -> bool | None:
+        """Read one table row; True when it only repeats a header row of this form."""
         self.unread_line = None
         own = [c for c in row.cells if not c.continued]
         if not any(c.text for c in own):
             self.last_row = row
             return
+        texts = self.current = tuple(c.text for c in own)
+        if self.after_break and texts in self.seen:
+            return True                    # a header row repeated on each page (w:tblHeader)
+        self.seen.add(texts)
         if self.columns is not None and (self.repeated_header(row) or self.year_row(row)):
-            return                         # a header row the PDF repeats at the top of each page
-        texts = [c.text for c in own if c.text]
-        if len(texts) == 1 and self.heading(texts[0]):
-            self.line(Line(texts[0], row.where))   # a title or (2025年度) typed into the table itself
+            return True                    # the indicator header the PDF repeats at the top of each page
+        filled = [c.text for c in own if c.text]
+        if len(filled) == 1 and self.heading(filled[0]):
+            self.line(Line(filled[0], row.where))   # a title or (2025年度) typed into the table itself
             return
         if self.columns is not None and not self.leaves_indicators(own):
             self.indicator(row)
@@ -382,7 +390,7 @@ class FormReader:
 
     def indicator(self, row: Row) -> None:
         spec = self.kind.indicator_field
-        values, used, runs_on = {}, set(), {}
+        values, used, runs_on, rooms = {}, set(), {}, {}
         for key, x0, x1 in self.columns:
             index = _best(row.cells, (x0, x1), used)
             cell = row.cells[index] if index is not None else None
@@ -391,7 +399,8 @@ class FormReader:
             if index is not None:
                 used.add(index)
             values[key] = cell.text if cell is not None else ""
-            runs_on[key] = cell is not None and cell.runs_on
+            runs_on[key] = cell.runs_on if cell is not None else None
+            rooms[key] = cell.room if cell is not None else None
         for index, cell in enumerate(row.cells):
             if index not in used and cell.text and not cell.continued and not self.in_dropped_column(cell) \
                     and norm(cell.text) != norm(spec.label):
@@ -402,12 +411,12 @@ class FormReader:
         # going on from a cell above that ran to its edge.
         cut = previous is not None and self.after_break and not values.get(first) and (
             not values.get(third) or all(self.runs_on.get(k) for k, v in values.items() if v))
-        self.runs_on = runs_on
+        before_cut, self.runs_on, self.rooms = self.rooms, runs_on, rooms
         if cut:
             # the rest of a row cut by a page: its texts continue the row above
             for key, text in values.items():
                 if text:
-                    previous[key] = join_wrapped(previous[key], text)
+                    previous[key] = join_wrapped(previous[key], text, before_cut.get(key))
             self.doubt(row.where, f"{spec.key}第 {len(self.form.rows)} 行", "这一行接续上一页的同一行，已合并")
             return
         if previous is not None and not values[first]:
@@ -447,7 +456,8 @@ class FormReader:
                 return False
             for path, where in list(self.form.where.items()):
                 if where == previous.where and self.form.values[path] == previous.cells[index].text:
-                    self.form.values[path] = join_wrapped(self.form.values[path], cell.text)
+                    self.form.values[path] = join_wrapped(self.form.values[path], cell.text,
+                                                          previous.cells[index].room)
                     previous.cells[index].text = self.form.values[path]
                     joined = True
                     self.doubt(row.where, path, "接续上一页同一单元格的文字，已合并")
@@ -474,15 +484,34 @@ def _best(cells: list[Cell], span: tuple[float, float] | None, used: set[int]) -
     return best
 
 
-def join_wrapped(before: str, after: str) -> str:
-    """Join text a page or a line wrap cut: a space only between two Latin words or numbers."""
+def join_wrapped(before: str, after: str, room: float | None = None) -> str:
+    """Join text a page or a line wrap cut. A new paragraph where the line before left room for
+    what begins the text after (`room` in characters; None where the reader cannot tell, as in
+    Word), or ended a sentence before an enumeration (一、 （二）); else a space only between two
+    Latin words."""
     if not before:
         return after
     if not after:
         return before
+    if (room is not None and room > first_unit(after) + 0.2) or \
+            (before.rstrip().endswith(SENTENCE_END) and ENUMERATION.match(after)):
+        return before + "\n" + after
     if before[-1].isascii() and before[-1].isalnum() and after[0].isascii() and after[0].isalnum():
         return before + " " + after
     return before + after
+
+
+def first_unit(text: str) -> float:
+    """How many characters wide the start of a text is that no line may break: a Latin word or
+    number (half-width characters count half), an opening bracket with what follows it, and marks
+    that may not begin a line."""
+    end = 1 if text[0] in NO_LINE_END and len(text) > 1 else 0
+    while end + 1 < len(text) and text[end].isascii() and not text[end].isspace() \
+            and text[end + 1].isascii() and not text[end + 1].isspace():
+        end += 1
+    while end + 1 < len(text) and text[end + 1] in NO_LINE_START:
+        end += 1
+    return sum(0.5 if c.isascii() else 1.0 for c in text[:end + 1])
 
 
 def _summary_pattern(kind: FormKind) -> re.Pattern:

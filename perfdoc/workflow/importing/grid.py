@@ -21,7 +21,8 @@ class Cell:
     x0: float
     x1: float
     continued: bool = False          # the lower part of a cell merged vertically: text is the origin's
-    runs_on: bool = False            # (PDF) its last line reaches the edge: a page may have cut it
+    runs_on: bool | None = None      # (PDF) its last line reaches the edge (a page may have cut it); None: unknown
+    room: float | None = None        # (PDF) room left after its last line, in characters of its size
 
     def overlap(self, x0: float, x1: float) -> float:
         return max(0.0, min(self.x1, x1) - max(self.x0, x0))

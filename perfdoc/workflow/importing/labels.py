@@ -11,6 +11,16 @@ import functools
 import re
 import unicodedata
 
+# A paragraph that ends a sentence and a next one that starts an enumeration (一、 （二）): where a
+# full line and a paragraph's last line look alike, the best sign of a new paragraph.
+SENTENCE_END = tuple("。！!？?")
+ENUMERATION = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
+
+# What may not end a line (an opening bracket) and what may not begin one (closing marks):
+# line breaking keeps them with their neighbour, so a line may stop short by their width.
+NO_LINE_END = set("（【「『《〈〔〖［｛“‘([{")
+NO_LINE_START = set("，。、；：！？）】」』》〉〕〗］｝”’,.;:!?)]}%")
+
 _DROP = re.compile(r"[\s*:：·]+")
 _UNIT_SUFFIX = re.compile(r"\((?:元|万元|/项目)\)$")
 _PARENS = re.compile(r"\([^()]*\)")

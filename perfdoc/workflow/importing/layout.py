@@ -20,6 +20,7 @@ from .labels import norm, variants
 _PROJECT = re.compile(r"\{\{\s*项目(?:\.([\w.]+)|\[\"(.+?)\"\])[^}]*\}\}")
 _ROW = re.compile(r"\{\{\s*行\.(\w+)\s*\}\}")
 _TAG = re.compile(r"\{%.*?%\}")
+_LABEL = re.compile(r"\{\{\s*栏目\.(\w+)\s*\}\}")   # words the kind prints differently by year
 _YEAR = "{{ 年度 }}"
 
 
@@ -81,8 +82,9 @@ def _read_layout(template: Path, kind: FormKind) -> Layout:
     indicator_header: Row | None = None
     for item in read_docx(template).items:
         if isinstance(item, Line):
-            _line(layout, item.text)
+            _line(layout, _printed_words(item.text, kind))
         elif isinstance(item, Row):
+            item.cells = [Cell(_printed_words(c.text, kind), c.x0, c.x1, c.continued) for c in item.cells]
             texts = [_TAG.sub("", c.text).strip() for c in item.cells]
             if any(_TAG.search(c.text) and not _TAG.sub("", c.text).strip() for c in item.cells) and \
                     not any(texts):
@@ -98,7 +100,17 @@ def _read_layout(template: Path, kind: FormKind) -> Layout:
             rows.append(row)
         else:
             rows = []   # a new table: headers never reach across tables
+    for key in kind.labels:          # every year's spelling of those words is a label too
+        for text in [kind.labels[key], *(words.get(key, "") for _, words in kind.labels_by_year)]:
+            if text and "{年度}" not in text:
+                layout.texts.add(norm(text))
     return layout.finish()
+
+
+def _printed_words(text: str, kind: FormKind) -> str:
+    """The template's {{ 栏目.项目资金总额 }} as the form prints it (项目资金总额：); {年度} stays
+    a placeholder for the year, as {{ 年度 }}."""
+    return _LABEL.sub(lambda m: kind.labels.get(m.group(1), m.group(0)).replace("{年度}", _YEAR), text)
 
 
 def _line(layout: Layout, text: str) -> None:

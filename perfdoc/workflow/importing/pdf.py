@@ -10,10 +10,10 @@ A PDF without text (a scan) is refused; so is one without ruled tables, or with 
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from .grid import Cell, Document, Line, Refused, Row, TableStart
+from .labels import ENUMERATION, NO_LINE_END, NO_LINE_START, SENTENCE_END
 from .limits import MAX_PAGE_CHARS, MAX_PDF_PAGES, check_size
 
 SCAN_CHARS = 20          # fewer characters than this on every page: an image of a form, not text
@@ -94,9 +94,9 @@ def _table(document: Document, page, table, where: str) -> None:
             # a cell holding a nested table is left out: its text is the nested cells', in their rows
             if tuple(bbox) in containers:
                 continue
-            text, runs_on = cell_text(page, bbox)
+            text, room = cell_text(page, bbox)
             spanning.append((bbox, text))
-            cells.append(Cell(text, bbox[0], bbox[2], runs_on=runs_on))
+            cells.append(Cell(text, bbox[0], bbox[2], runs_on=room is not None and room < 2, room=room))
         for bbox, text in spanning:
             if bbox[1] < top - 1 and bbox[3] > top + 1 and not any(abs(c.x0 - bbox[0]) < 1 for c in cells):
                 cells.append(Cell(text, bbox[0], bbox[2], continued=True))
@@ -119,13 +119,13 @@ def _inside(obj, box) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
-def cell_text(page, bbox) -> tuple[str, bool]:
-    """The cell's text with the PDF's line wraps undone (see the module docstring), and whether
-    its last line runs to the cell's edge (its text may go on in the same cell on the next page)."""
+def cell_text(page, bbox) -> tuple[str, float | None]:
+    """The cell's text with the PDF's line wraps undone (see the module docstring), and the room
+    left after its last line, in characters (little room: its text may go on, on the next page)."""
     chars = [c for c in page.chars if _inside(c, bbox)]
     lines = _char_lines(chars)
     if not lines:
-        return "", False
+        return "", None
     text = _line_text(lines[0])
     for before, line in zip(lines, lines[1:]):
         following = _line_text(line)
@@ -135,15 +135,11 @@ def cell_text(page, bbox) -> tuple[str, bool]:
             joined = " "   # a wrap at a space between two Latin words; a word too long for the cell has none
         text += joined + following
     last = lines[-1]
-    runs_on = bbox[2] - last[-1]["x1"] < 2 * (last[-1]["x1"] - last[-1]["x0"]) + 1 + _PADDING
-    return text.strip(), runs_on
+    size = max(c["x1"] - c["x0"] for c in last) or 1.0
+    return text.strip(), max(0.0, bbox[2] - _PADDING - last[-1]["x1"]) / size
 
 
-_SENTENCE_END = tuple("。！!？?")
-_NO_LINE_END = set("（【「『《〈〔〖［｛“‘([{")
-_NO_LINE_START = set("，。、；：！？）】」』》〉〕〗］｝”’,.;:!?)]}%")
 _PADDING = 5.4           # pt: LibreOffice's and Word's default cell margin (0.19 cm) on the right
-_ENUMERATION = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
 
 
 def paragraph_ends(before: list[dict], line: list[dict], following: str, right: float) -> bool:
@@ -155,7 +151,7 @@ def paragraph_ends(before: list[dict], line: list[dict], following: str, right: 
     if room > _first_unit_width(line) + 1:
         return True
     last = "".join(c["text"] for c in before).rstrip()
-    return last.endswith(_SENTENCE_END) and bool(_ENUMERATION.match(following))
+    return last.endswith(SENTENCE_END) and bool(ENUMERATION.match(following))
 
 
 def _word_forced_apart(before: list[dict], line: list[dict], bbox) -> bool:
@@ -180,12 +176,12 @@ def _first_unit_width(line: list[dict]) -> float:
     """How wide the start of a line is that no line break could have split: a Latin word or
     number, an opening bracket with what follows it, and any marks that may not begin a line."""
     end = 0
-    if line[0]["text"] in _NO_LINE_END and len(line) > 1:
+    if line[0]["text"] in NO_LINE_END and len(line) > 1:
         end = 1
     if _latin(line[end]):
         while end + 1 < len(line) and _latin(line[end + 1]):
             end += 1
-    while end + 1 < len(line) and line[end + 1]["text"] in _NO_LINE_START:
+    while end + 1 < len(line) and line[end + 1]["text"] in NO_LINE_START:
         end += 1
     return line[end]["x1"] - line[0]["x0"]
 
