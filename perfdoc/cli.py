@@ -59,6 +59,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc serve specs/2025      在浏览器中预览表格，问题标在单元格上，保存后自动更新
     perfdoc next specs/2025       由本年度的规格生成下一年度的（specs/2026），列出要核对的地方
     perfdoc diff specs/2025 specs/2026   按表格的栏目比较两个版本（也可以是 git 修订：HEAD~1:specs/2026）
+    perfdoc import 汇总表.docx -o specs/2024   由已有的 Word/PDF/Excel 表格生成规格
     """
     ctx.obj = {"debug": debug}
     # A run holds a unit's models — hundreds of thousands of small objects, almost no cycles —
@@ -445,6 +446,45 @@ def selfeval_init(ctx, source: Path, output: Path | None, force: bool, templates
     for path in result.written:
         click.echo(f"已生成 {path}")
     sys.exit(1 if result.existing else 0)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="写入规格的文件夹，如 specs/2025（单位.yaml 和每个项目一个 01_<项目名称>.yaml）。")
+@click.option("--kind", help="表式（申报表、自评表、目标表2020 …）；不写时按表中的栏目判断。")
+@click.option("--force", is_flag=True, help="覆盖文件夹中已有的规格文件。")
+@TEMPLATES_OPTION
+@click.pass_context
+def import_command(ctx, files, output: Path, kind: str | None, force: bool, templates) -> None:
+    """由已有的表格生成规格：Word（.docx）、PDF（.pdf）、Excel（.xlsx）。
+
+    \b
+    perfdoc import 2024年汇总表.docx -o specs/2024          一份汇总表（多个项目）或单个项目的表
+    perfdoc import 项目一.docx 项目二.docx -o specs/2025     多个文件合为一个单位
+    perfdoc import 汇总表.pdf -o specs/2025                  网上公开的 PDF（扫描件不能导入）
+    perfdoc import 指标.xlsx -o specs/2025                   预算系统导出的指标表或 perfdoc 导出的 Excel
+
+    读不准的地方逐条列出（文件、第几个表第几行、写入了哪一栏）；写完后照 validate 检查一遍。
+    """
+    from .workflow.importing import import_files
+    result = _run(ctx, import_files, list(files), output=output, kind=kind, force=force, templates=list(templates))
+    for path, why in result.refused:
+        click.echo(f"{path}: 未导入：{why}", err=True)
+    if result.refused:
+        click.echo("perfdoc: 没有写入任何文件", err=True)
+        sys.exit(1)
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖（要覆盖请加 --force）", err=True)
+    if result.existing:
+        click.echo("perfdoc: 没有写入任何文件", err=True)
+        sys.exit(1)
+    for doubt in result.doubts:
+        click.echo(f"待核对：{doubt.format()}", err=True)
+    for path in result.written:
+        click.echo(f"已生成 {path}")
+    _report(result.problems, "text", err=True)
+    sys.exit(_exit_code(result.problems, strict=False))
 
 
 def _run(ctx, fn, *args, **kwargs):
