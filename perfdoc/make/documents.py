@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..output.files import safe_file_name, write_atomic
+from ..input.kinds import TemplateError
 from ..input.model import Project, Unit
 
 
@@ -20,7 +21,18 @@ class Document:
 
 def write_document(document: Document, renderer) -> None:
     """Render one document and write it (in this process or a -j worker)."""
-    write_atomic(document.path, renderer.render(document.unit, document.projects, summary=document.summary))
+    try:
+        data = renderer.render(document.unit, document.projects, summary=document.summary)
+    except TemplateError as exc:
+        raise TemplateError(f"{exc}（{describe(document)}）") from None
+    write_atomic(document.path, data)
+
+
+def describe(document: Document) -> str:
+    """Which document, for which project, a message is about."""
+    if document.summary:
+        return f"生成汇总表 {document.path.name} 时"
+    return f"生成项目“{document.projects[0].name}”的 {document.path.name} 时"
 
 
 def unique_file_names(unit: Unit, projects: list[Project]) -> list[str]:
