@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Formatter
 
 import yaml
 
@@ -224,6 +225,20 @@ def read_kind(path: Path) -> FormKind:
         raise KindError(f"{path}: 找不到表式“{kind.name}”的模板 {kind.template.name}"
                         f"（应与表式定义放在同一文件夹中）")
     return kind
+
+
+def format_plain(pattern: str, values: dict[str, str]) -> str:
+    """`str.format` with plain names only: `{项目名称}`, never `{x.__class__}` or `{x[0]}` (a kind
+    file comes from elsewhere) and no format specs; a missing name raises KeyError."""
+    out = []
+    for literal, name, spec, conversion in Formatter().parse(pattern):
+        out.append(literal)
+        if name is None:
+            continue
+        if not name or any(c in name for c in ".[]") or spec or conversion:
+            raise ValueError(f"文件名样式中的“{{{name}}}”只能是字段名")
+        out.append(values[name])
+    return "".join(out)
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..output.files import safe_file_name, write_atomic
-from ..input.kinds import TemplateError
+from ..output.files import safe_file_name, same_name_key, write_atomic
+from ..input.kinds import TemplateError, format_plain
 from ..input.model import Project, Unit
 
 
@@ -36,13 +36,26 @@ def describe(document: Document) -> str:
 
 
 def unique_file_names(unit: Unit, projects: list[Project]) -> list[str]:
-    names, seen = [], {}
-    for project in projects:
-        values = {k: v for k, v in project.values.items() if isinstance(v, str)}
-        try:
-            base = safe_file_name(unit.kind.file_name.format(**{**values, "年度": unit.year}))
-        except (KeyError, IndexError, ValueError):
-            base = safe_file_name(project.name)
-        seen[base] = seen.get(base, 0) + 1
-        names.append(f"{base}.docx" if seen[base] == 1 else f"{base}_{seen[base]}.docx")
+    """One file name per project, never shared: not by two projects whose names differ only in
+    characters a file name cannot hold (A_B, A:B), nor by a numbered name and a real one (A_B_2),
+    nor by names one file on Windows or macOS (case, Unicode normalization), nor by the 汇总表."""
+    bases = [_base_name(unit, project) for project in projects]
+    taken = {same_name_key(safe_file_name(unit.summary_title) + ".docx")}
+    wanted = {same_name_key(base + ".docx") for base in bases}  # a real name outranks a number
+    names = []
+    for base in bases:
+        name, number = base + ".docx", 1
+        while same_name_key(name) in taken or (number > 1 and same_name_key(name) in wanted):
+            number += 1
+            name = f"{base}_{number}.docx"
+        taken.add(same_name_key(name))
+        names.append(name)
     return names
+
+
+def _base_name(unit: Unit, project: Project) -> str:
+    values = {k: v for k, v in project.values.items() if isinstance(v, str)}
+    try:
+        return safe_file_name(format_plain(unit.kind.file_name, {**values, "年度": str(unit.year)}))
+    except (KeyError, ValueError):
+        return safe_file_name(project.name)

@@ -8,11 +8,12 @@ Read this module first; every step is a named call into the module that does it.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..output.files import safe_file_name, write_atomic
+from ..output.files import remove_temporary_litter, safe_file_name, write_atomic
 from ..rules.check import check_unit
 from ..input import kinds as kinds_module
 from ..input.folder import find_unit_file, project_files
@@ -22,6 +23,7 @@ from ..input.parse import parse_project, parse_unit, unit_templates
 from ..input.problems import Problem, sort_problems
 from . import incremental
 from .documents import Document, unique_file_names, write_document
+from .lock import OutputLock
 
 @dataclass
 class Specs:
@@ -116,17 +118,32 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     unit_path = find_unit_file(folder)
     unit, kind_folders = read_unit(unit_path, templates, Specs(folder))  # its problems: read_specs reports them
     out = Path(output) if output else (default_output(folder) if unit else None)
+    options = dict(templates=templates, jobs=jobs, force=force, progress=progress)
     # One project file is built alone, outside the manifest: it is not the whole unit.
-    inputs = incremental.read_inputs(unit_path, project_files(folder), kind_folders) if target.is_dir() else None
-    previous = incremental.Manifest.load(out, folder) if inputs and out else None
+    if not (target.is_dir() and out):
+        return _build(target, out, None, **options)
+    # A whole unit: one build at a time in its output folder, from reading to recording.
+    with OutputLock(out):
+        remove_temporary_litter(out)  # a killed build's; no build is writing now
+        return _build(target, out, (unit_path, kind_folders), **options)
+
+
+def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None, *, templates: list[Path],
+           jobs: int, force: bool, progress: Progress | None) -> BuildResult:
+    folder = target if target.is_dir() else target.parent
+    inputs = incremental.read_inputs(whole[0], project_files(folder), whole[1]) if whole else None
+    previous = incremental.Manifest.load(out, folder) if inputs else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
     if previous and not force and previous.is_up_to_date(inputs, out):
         return _replay(previous, folder, out)
 
-    # 2. Read and check every spec.
+    # 2. Read and check every spec — and make sure the digests name the bytes that were read.
     specs = read_specs(target, templates=templates)
+    if whole:
+        specs, inputs = _settled(target, templates, specs, inputs, whole)
     result = BuildResult(specs)
+    documents = []
     if specs.unit is not None:
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
         documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir())
@@ -135,15 +152,37 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
         for document in documents:
             up_to_date = previous and not force and previous.is_current(document.path.name, document.key, out)
             (current if up_to_date else changed).append(document)
-        write_documents(changed, jobs=jobs, progress=progress)
+        started = time.time_ns()
+        try:
+            write_documents(changed, jobs=jobs, progress=progress)
+        except BaseException:
+            # one document failed (a full disk, a template error, a killed worker): record what
+            # was written, so the next build neither trusts nor forgets any document
+            if inputs:
+                partial = _interrupted_manifest(folder, result, documents, changed, previous, started, out)
+                if previous or partial.documents:
+                    write_atomic(out / incremental.MANIFEST_NAME, partial.to_bytes())
+            raise
         result.written, result.unchanged = [d.path for d in changed], [d.path for d in current]
-    else:
-        documents = []
     # 5. Remove what the last build wrote and this one does not, and remember this one.
-    if inputs and out:
+    if inputs:
         result.removed = _remove_outdated(previous, documents, out)
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
     return result
+
+
+def _settled(target: Path, templates: list[Path], specs: Specs, inputs: incremental.Inputs,
+             whole: tuple[Path, list[Path]]) -> tuple[Specs, incremental.Inputs]:
+    """The specs as read, and digests of exactly those bytes: a spec edited while it was being
+    read is read again; if the folder will not hold still, the manifest trusts nothing."""
+    folder = target
+    for _ in range(3):
+        again = incremental.read_inputs(whole[0], project_files(folder), whole[1])
+        if again == inputs:
+            return specs, inputs
+        inputs = again
+        specs = read_specs(target, templates=templates)
+    return specs, incremental.Inputs.untrusted()
 
 
 def default_output(folder: Path) -> Path:
@@ -221,17 +260,42 @@ def _replay(manifest: incremental.Manifest, folder: Path, out: Path) -> BuildRes
 
 def _remove_outdated(previous: incremental.Manifest | None, documents: list[Document], out: Path) -> list[Path]:
     """Delete the last build's documents that this build does not write: their spec was removed
-    or renamed, or now has errors. A stale 汇总表 must not sit beside fresh forms."""
+    or renamed, or now has errors. A stale 汇总表 must not sit beside fresh forms.
+
+    Only a plain file name in the output folder, whose file is still exactly as this tool wrote
+    it (regular, same size and time), is ever removed: a manifest is a file from elsewhere too."""
     if previous is None:
         return []
     current = {d.path.name for d in documents}
     removed = []
     for name in sorted(set(previous.documents) - current):
         path = out / name
-        if path.is_file():
+        if incremental.is_document_name(name) and previous.documents[name].matches(path):
             path.unlink()
             removed.append(path)
     return removed
+
+
+def _interrupted_manifest(folder: Path, result: BuildResult, documents: list[Document], changed: list[Document],
+                          previous: incremental.Manifest | None, started: int, out: Path) -> incremental.Manifest:
+    """The manifest of a build that stopped part-way: documents it finished are recorded as
+    built; the others keep the last build's entry (so they are rewritten or removed next time)."""
+    manifest = incremental.Manifest(str(folder.resolve()), "interrupted")
+    manifest.problems = [incremental.problem_record(p, folder) for p in result.specs.problems]
+    old = dict(previous.documents) if previous else {}
+    pending = {d.path.name for d in changed}
+    for document in documents:
+        name = document.path.name
+        try:
+            finished = name not in pending or document.path.lstat().st_mtime_ns >= started
+        except OSError:
+            finished = False
+        if finished:
+            manifest.record(document.path, document.key)
+            old.pop(name, None)
+    for name, entry in old.items():
+        manifest.documents.setdefault(name, entry)
+    return manifest
 
 
 def _manifest(folder: Path, inputs: incremental.Inputs, result: BuildResult,
