@@ -22,6 +22,9 @@ SPEC_FOLDER = click.Path(exists=True, path_type=Path)
 def _existing_folders(ctx, param, folders):
     """Refuse a --templates folder that is not there, in one line rather than click's usage text."""
     for folder in folders:
+        if folder.exists() and not folder.is_dir():
+            click.echo(f"perfdoc: {folder} 是文件，不是模板文件夹（--templates 应指向放 .docx 与 .yaml 的文件夹）", err=True)
+            ctx.exit(2)
         if not folder.is_dir():
             click.echo(f"perfdoc: 模板文件夹不存在：{folder}", err=True)
             ctx.exit(2)
@@ -64,8 +67,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.pass_context
 def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> None:
     """检查一个单位的规格文件夹（或其中一个项目文件）。"""
-    from .make.pipeline import read_specs
-    specs = _run(ctx, read_specs, target, templates=list(templates))
+    from .make.pipeline import validate_specs
+    specs = _run(ctx, validate_specs, target, templates=list(templates))
     _report(specs.problems, output_format, err=False)
     sys.exit(_exit_code(specs.problems, strict))
 
@@ -247,9 +250,10 @@ def _run(ctx, fn, *args, **kwargs):
     """Run a pipeline step, turning a usage or template mistake into a message, not a traceback."""
     from .input.kinds import KindError, TemplateError
     from .input.folder import UsageError
+    from .make.parallel import WorkerDied
     try:
         return fn(*args, **kwargs)
-    except (UsageError, KindError, TemplateError) as exc:
+    except (UsageError, KindError, TemplateError, WorkerDied) as exc:
         if ctx.obj.get("debug"):
             raise
         click.echo(f"perfdoc: {exc}", err=True)

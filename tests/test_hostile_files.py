@@ -291,3 +291,24 @@ def test_a_unit_file_that_is_a_folder_says_so(run_cli, tmp_path):
     (folder / "单位.yaml").mkdir()
     result = run_cli("validate", folder)
     assert result.exit_code != 0 and "不是普通文件" in result.output and "没有单位文件" not in result.output
+
+
+# -- 12. a killed -j worker is a message naming the documents, and the next build repairs -------
+
+def test_a_killed_worker_is_a_message_not_a_traceback(run_cli, tmp_path, monkeypatch):
+    from perfdoc.make import documents
+    folder, out = copy_specs("2025", tmp_path), tmp_path / "out"
+    real = documents.write_document
+
+    def dies_on_one(document, renderer):
+        if document.path.name == "信息化建设项目.docx":
+            os._exit(9)  # as the OOM killer would
+        real(document, renderer)
+
+    monkeypatch.setattr(documents, "write_document", dies_on_one)
+    result = run_cli("build", folder, "-o", out, "-j", "2")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "进程意外退出" in result.stderr and "信息化建设项目.docx" in result.stderr
+    monkeypatch.setattr(documents, "write_document", real)
+    again = run_cli("build", folder, "-o", out, "-j", "2")
+    assert again.exit_code == 0 and (out / "信息化建设项目.docx").is_file() and (out / SUMMARY).is_file()

@@ -84,6 +84,31 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     return specs
 
 
+def validate_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
+    """What `perfdoc validate` reports: the specs' problems, and those of the template a build
+    would render them with (compiled, and tried on the first project that has no errors)."""
+    specs = read_specs(target, templates=templates)
+    if specs.unit is not None:
+        specs.problems = sort_problems(specs.problems + check_template(specs))
+    return specs
+
+
+def check_template(specs: Specs) -> list[Problem]:
+    """The template's problems as a build would meet them, as problems of the template file."""
+    from ..output.render import Renderer
+    kind = specs.unit.kind
+    erroneous = {p.path for p in specs.problems if p.is_error}
+    renderer = Renderer()
+    try:
+        renderer.template(kind)
+        for project in [p for p in specs.projects if p.path not in erroneous][:1]:
+            renderer.render(specs.unit, [project], summary=False)
+    except kinds_module.TemplateError as exc:
+        message = str(exc).removeprefix(f"{kind.template}").lstrip(": ")
+        return [Problem(kind.template, 1, 1, "error", "template", message)]
+    return []
+
+
 def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Unit | None, list[Path]]:
     """Read the unit file: the unit (None if it has errors, which go to `specs.problems`) and
     the folders its form kinds were read from."""
@@ -95,7 +120,13 @@ def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Uni
     # 2. The form kinds: built-in ones, then the 模板 folder, then any --templates (later ones
     #    restyle a kind with a same-named .docx, or add kinds with their own .yaml).
     folders = [*folders, *templates]
-    known_kinds = kinds_module.load_kinds(folders)
+    try:
+        known_kinds = kinds_module.load_kinds(folders)
+    except kinds_module.KindError as exc:
+        if not exc.problems:
+            raise
+        specs.problems += exc.problems  # a kind file's own mistakes, file:line like a spec's
+        return None, folders
 
     # 3. The unit file read against them: whose projects these are, the year, the form kind.
     unit = None
@@ -164,8 +195,9 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
                     write_atomic(out / incremental.MANIFEST_NAME, partial.to_bytes())
             raise
         result.written, result.unchanged = [d.path for d in changed], [d.path for d in current]
-    # 5. Remove what the last build wrote and this one does not, and remember this one.
-    if inputs:
+    # 5. Remove what the last build wrote and this one does not, and remember this one. (A unit
+    #    that cannot be read builds nothing and leaves the folder as it was.)
+    if inputs and specs.unit is not None:
         result.removed = _remove_outdated(previous, documents, out)
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
     return result

@@ -18,6 +18,7 @@ copied as it is. Rendering is a Jinja render plus one zip write: no python-docx,
 from __future__ import annotations
 
 import html
+import os
 import re
 import zipfile
 from xml.parsers import expat
@@ -29,6 +30,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from ..input.kinds import TemplateError
+from ..input.reading import open_regular
 from .package import PackageTooLarge, Part, deflate, zip_bytes
 from .sandbox import TemplateCostError, TemplateEnvironment
 
@@ -226,7 +228,7 @@ def read_package(path: Path) -> list[tuple[str, bytes]]:
     """A template's zip members, refusing a package too large, or one whose member names could
     leave a folder (`../`, absolute) or collide: such a member is never copied into an output."""
     try:
-        with zipfile.ZipFile(path) as package:
+        with os.fdopen(open_regular(path), "rb") as file, zipfile.ZipFile(file) as package:
             infos = package.infolist()
             _check_members(path, infos)
             return [(info.filename, package.read(info)) for info in infos]
