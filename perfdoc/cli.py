@@ -332,15 +332,17 @@ def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
     默认只显示差异；--write 才改写文件。只改动这些值本身，注释、键的顺序和其他内容原样保留。
     """
     import difflib
-    from .output.files import write_atomic
-    from .workflow.normalize import normalize
+    from .workflow.normalize import normalize, write_respelt
     results, problems = _run(ctx, normalize, target, templates=list(templates))
     for problem in problems:
         click.echo(problem.format(), err=True)
+    for result in results:
+        for line in result.kept_messages():
+            click.echo(line, err=True)
     changed = [r for r in results if r.changes]
     for result in changed:
         if write:
-            write_atomic(result.path, result.after.encode("utf-8"))
+            _run(ctx, write_respelt, result)
             click.echo(f"已改写 {result.path}（{len(result.changes)} 处）")
         else:
             click.echo("".join(difflib.unified_diff(

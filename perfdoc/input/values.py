@@ -46,15 +46,29 @@ class Quantity:
         return self.operator in ("≤", "<")
 
     def canonical(self) -> str:
-        """The spelling the budget system prints: ≥90.00(%), =2.00(场)."""
-        number = f"{self.low:.2f}" + (f"-{self.high:.2f}" if self.high is not None else "")
+        """The spelling the budget system prints: ≥90.00(%), =2.00(场). A number with more than
+        two decimals keeps them (=0.004(万元)): a spelling never changes a value."""
+        number = _spell(self.low) + (f"-{_spell(self.high)}" if self.high is not None else "")
         unit = f"({self.unit})" if self.unit else ""
         return f"{self.operator}{number}{unit}"
+
+    @property
+    def fits_two_decimals(self) -> bool:
+        """Whether the system's two decimals hold the value exactly (1.0049 does not)."""
+        return all(n is None or n == n.quantize(_CENT) for n in (self.low, self.high))
 
     def in_yuan(self) -> Decimal | None:
         """The amount in 元 when the unit is money (万元, 元, 亿元), else None."""
         factor = MONEY_UNITS.get(self.unit)
         return None if factor is None else self.low * factor
+
+
+_CENT = Decimal("0.01")
+
+
+def _spell(number: Decimal) -> str:
+    """Two decimals, or as many as the value needs: never rounded."""
+    return f"{number:.2f}" if number == number.quantize(_CENT) else f"{number:f}"
 
 
 @functools.lru_cache(maxsize=4096)  # specs repeat their values (≥90.00(%)), and rules read each twice
