@@ -22,7 +22,7 @@ PERCENT_UNITS = {"%", "％", "百分比"}
 MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 
 _OPERATOR = "|".join(sorted((re.escape(op) for op in OPERATORS), key=len, reverse=True))
-_NUMBER = r"\d+(?:\.\d+)?"
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"  # ASCII digits, as in every other value (parse.py)
 _QUANTITY = re.compile(
     rf"^(?P<op>{_OPERATOR})(?P<sp1>\s*)(?P<low>{_NUMBER})(?:\s*[-~～至]\s*(?P<high>{_NUMBER}))?"
     rf"(?P<sp2>\s*)(?:(?P<open>[(（])\s*(?P<punit>[^()（）]*?)\s*(?P<close>[)）])|(?P<unit>[^\d\s()（）,，;；:：]*))$")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, TypeVar
 
@@ -62,7 +62,9 @@ def write_in_processes(documents: list, *, jobs: int, done: Callable[[int], None
                 try:
                     future.result()  # a worker's exception (an unwritable folder …) is raised here
                 except BrokenProcessPool:
-                    raise WorkerDied(_lost(documents, batch_of[future])) from None
+                    wait(futures)  # every batch not finished ends with the same exception
+                    lost = [n for f, batch in batch_of.items() if f.exception() is not None for n in batch]
+                    raise WorkerDied(_lost(documents, sorted(lost))) from None
                 done(futures[future])
     finally:
         _documents = []
