@@ -112,3 +112,18 @@ def test_the_builtin_kinds_pass_their_own_checks():
     from perfdoc.input.kindcheck import check_kind_text
     for path in BUILTIN.glob("*.yaml"):
         assert check_kind_text(path, path.read_text(encoding="utf-8")) == []
+
+
+def test_a_hidden_yaml_file_is_named_not_silently_skipped(run_cli, tmp_path):
+    folder = copy_specs("2025", tmp_path)
+    shutil.copy(folder / "02_信息化运维项目.yaml", folder / ".YAML")
+    result = run_cli("validate", folder)
+    assert f"{folder / '.YAML'}:1:1: warning[hidden-file]" in result.output
+
+
+def test_a_deeply_nested_expression_is_a_message(tmp_path):
+    from test_docxjinja import make_template
+    from perfdoc.output.docxjinja import DocxTemplate, TemplateError
+    expression = "(" * 5000 + "1" + ")" * 5000
+    with pytest.raises(TemplateError):
+        DocxTemplate(make_template(tmp_path, f"<w:p><w:r><w:t>{{{{ {expression} }}}}</w:t></w:r></w:p>"))

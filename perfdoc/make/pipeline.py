@@ -68,6 +68,8 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     if not paths:
         specs.problems.append(Problem(unit_path, 1, 1, "warning", "no-projects",
                                       f"{folder} 中除单位文件外没有项目文件（*.yaml），不会生成任何表格"))
+    if not only:
+        specs.problems += hidden_specs(folder)
     for path in paths:
         node = _load(path, specs)
         if node is False or specs.unit is None:
@@ -107,6 +109,14 @@ def check_template(specs: Specs) -> list[Problem]:
         message = str(exc).removeprefix(f"{kind.template}").lstrip(": ")
         return [Problem(kind.template, 1, 1, "error", "template", message)]
     return []
+
+
+def hidden_specs(folder: Path) -> list[Problem]:
+    """A warning for each hidden .yaml file (`.YAML`, `.草稿.yaml`): never read, never silently."""
+    return [Problem(path, 1, 1, "warning", "hidden-file",
+                    f"文件名以“.”开头，视为隐藏文件，未作为项目读取；是项目规格就去掉开头的“.”")
+            for path in sorted(folder.iterdir())
+            if path.name.startswith(".") and path.suffix.lower() in (".yaml", ".yml") or path.name.lower() in (".yaml", ".yml")]
 
 
 def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Unit | None, list[Path]]:

@@ -84,6 +84,8 @@ class DocxTemplate:
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateError(f"{self.path} ({name}{self._place(name, exc.lineno)}): 模板中的 Jinja 有误："
                                     f"{exc.message}（请检查花括号标记是否完整、for/if 是否都有 endfor/endif）") from None
+            except RecursionError:
+                raise TemplateError(f"{self.path} ({name}): 模板中的 Jinja 表达式嵌套过深") from None
 
     # -- rendering -----------------------------------------------------------------------
     def render(self, context: dict) -> bytes:
