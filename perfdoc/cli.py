@@ -66,7 +66,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @TEMPLATES_OPTION
 @click.pass_context
 def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> None:
-    """检查一个单位的规格文件夹（或其中一个项目文件）。"""
+    """检查一个单位的规格文件夹（或其中一个项目文件），以及生成时要用的表式定义和 Word 模板。"""
     from .make.pipeline import validate_specs
     specs = _run(ctx, validate_specs, target, templates=list(templates))
     _report(specs.problems, output_format, err=False)
@@ -86,6 +86,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
     """检查规格并生成 Word 文档：每个项目一份，另加单位的汇总表。
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
+    同一输出文件夹同时只有一个 build 在写（.perfdoc-lock），另一个等它结束。
     """
     from .make.pipeline import build as run_build
     progress = ProgressBar(click.get_text_stream("stderr"))
