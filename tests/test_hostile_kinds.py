@@ -127,3 +127,17 @@ def test_a_deeply_nested_expression_is_a_message(tmp_path):
     expression = "(" * 5000 + "1" + ")" * 5000
     with pytest.raises(TemplateError):
         DocxTemplate(make_template(tmp_path, f"<w:p><w:r><w:t>{{{{ {expression} }}}}</w:t></w:r></w:p>"))
+
+
+def test_a_kind_name_cannot_lead_schema_files_out_of_their_folder(run_cli, tmp_path):
+    templates = kind_folder(tmp_path, "name: 申报表", "name: ../../逃逸")
+    result = run_cli("schema", "-o", tmp_path / "schema", "--templates", templates)
+    assert result.exit_code == 1 and "error[kind-definition]" in result.output
+    assert not list(tmp_path.rglob("*逃逸*"))
+
+
+def test_pdf_passes_documents_as_absolute_paths():
+    from perfdoc.output.pdf import _command
+    from pathlib import Path as P
+    command = _command("soffice", P("/tmp/s"), [P("-env:UserInstallation=file:///x.docx")])
+    assert command[-1].startswith("/") and command[-1].endswith("-env:UserInstallation=file:/x.docx")

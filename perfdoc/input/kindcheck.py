@@ -5,6 +5,7 @@ mistake in it must never become a traceback, nor a check silently switched off.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from string import Formatter
 from typing import Callable
@@ -111,6 +112,13 @@ def _bool(c, n, w): c.boolean(n, w)
 def _texts(c, n, w): c.list_of(n, w, _text)
 def _ints(c, n, w): c.list_of(n, w, _int)
 def _severity(c, n, w): c.one_of(n, w, ("error", "warning"))
+
+
+def _name(c: KindChecker, node: Node, where: str) -> None:
+    """A kind's name names files too (`perfdoc schema` writes <name>.schema.json): a plain name."""
+    name = c.text(node, where)
+    if name is not None and (re.search(r'[\\/:*?"<>|\x00-\x1f]', name) or name.startswith(".") or len(name) > 60):
+        c.error(node, f"表式名称“{name}”不能含 / \\ : * ? \" < > | 或以“.”开头（它也用作文件名）")
 
 
 def _template(c: KindChecker, node: Node, where: str) -> None:
@@ -255,7 +263,7 @@ def _fields_top(c: KindChecker, node: Node, where: str) -> None:
 
 
 TOP: dict[str, Check] = {
-    "name": _text, "title": _text, "description": _text, "years": _ints, "template": _template,
+    "name": _name, "title": _text, "description": _text, "years": _ints, "template": _template,
     "summary_title": _pattern({"单位", "年度"}), "file_name": _pattern(None), "fields": _fields_top,
     "sums": lambda c, n, w: c.list_of(n, w, _sum), "frameworks": lambda c, n, w: c.list_of(n, w, _framework),
     "checks": lambda c, n, w: c.mapping(n, w, CHECKS), "options": _options,
