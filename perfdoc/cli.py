@@ -50,6 +50,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
     perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
     perfdoc pdf output/2025       把生成的文档转成 PDF（LibreOffice）
+    perfdoc serve specs/2025      在浏览器中预览表格，问题标在单元格上，保存后自动更新
     """
     ctx.obj = {"debug": debug}
     # A run holds a unit's models — hundreds of thousands of small objects, almost no cycles —
@@ -80,9 +81,14 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
               help="同时生成的进程数；0 表示每个 CPU 核一个。结果与单进程逐字节相同。")
 @click.option("--force", is_flag=True, help="全部重新生成，即使规格、模板和 perfdoc 都没有变化。")
+@click.option("--comments", type=click.Choice(["warnings", "all"]), is_flag=False, flag_value="warnings",
+              default=None, help="把每个警告（和错误）作为 Word 批注写在它所在的单元格上，作者为 perfdoc；"
+                                 "--comments=all 连提示也写（写在规格文件夹之后：perfdoc build specs/2025 --comments）。"
+                                 "不加此项时文档与以前逐字节相同。")
 @TEMPLATES_OPTION
 @click.pass_context
-def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templates) -> None:
+def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, comments: str | None,
+          templates) -> None:
     """检查规格并生成 Word 文档：每个项目一份，另加单位的汇总表。
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
@@ -92,7 +98,8 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, templa
     progress = ProgressBar(click.get_text_stream("stderr"))
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
-                      jobs=jobs or os.cpu_count() or 1, force=force, progress=progress)
+                      jobs=jobs or os.cpu_count() or 1, force=force, progress=progress,
+                      comments=comments or "")
     finally:
         progress.finish()
     _report(result.specs.problems, "text", err=True, notes=False)  # a build shows what needs fixing
@@ -125,6 +132,27 @@ def pdf(folder: Path, timeout: float, force: bool) -> None:
         click.echo(f"已生成 {path}")
     if not documents:
         click.echo("每份文档的 PDF 都已是最新，未转换")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="端口（只在本机 127.0.0.1 上打开）；0 表示任选一个空闲端口。")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="perfdoc build 的输出文件夹，页面上提供其中文档的下载（默认与 build 相同）。")
+@TEMPLATES_OPTION
+@click.pass_context
+def serve(ctx, folder: Path, port: int, output: Path | None, templates) -> None:
+    """在浏览器中预览表格：每个项目的表、汇总表，问题标在所在的单元格上；保存规格后页面自动更新。"""
+    from .workflow.serve import start
+    server = _run(ctx, start, folder, port=port, output=output, templates=list(templates))
+    click.echo(f"预览 {folder}：http://127.0.0.1:{server.port}/ （保存规格后页面自动更新；Ctrl-C 结束）")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("预览已结束")
+    finally:
+        server.stop()
 
 
 class ProgressBar:

@@ -1,7 +1,7 @@
 """Problems found in specs, and how they are printed: `path:line:col: severity[rule]: message`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 
 SEVERITIES = ("error", "warning", "info")
@@ -15,6 +15,9 @@ class Problem:
     severity: str
     rule: str
     message: str
+    # The dotted path of the field it concerns (项目资金.当年财政拨款, 绩效指标.3.指标值) where a rule
+    # knows it: the preview and --comments mark that cell. Not part of a problem's identity.
+    field: str = dataclass_field(default="", compare=False)
 
     def format(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.rule}]: {self.message}"

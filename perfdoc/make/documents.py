@@ -1,12 +1,14 @@
 """The documents a build writes, their file names, and the writing of one (here or in a -j worker)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..output.files import safe_file_name, same_name_key, write_atomic
 from ..input.kinds import TemplateError, format_plain
 from ..input.model import Project, Unit
+from ..input.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -17,12 +19,18 @@ class Document:
     projects: list[Project]
     summary: bool
     key: str = ""  # the digest of what it is built from (incremental.Inputs.document_key)
+    comments: tuple[Problem, ...] = ()  # printed as Word comments at their cells (build --comments)
 
 
 def write_document(document: Document, renderer) -> None:
     """Render one document and write it (in this process or a -j worker)."""
     try:
-        data = renderer.render(document.unit, document.projects, summary=document.summary)
+        if document.comments:
+            from ..output.comments import render_with_comments
+            data = render_with_comments(renderer, document.unit, document.projects, list(document.comments),
+                                        summary=document.summary)
+        else:
+            data = renderer.render(document.unit, document.projects, summary=document.summary)
     except TemplateError as exc:
         raise TemplateError(f"{exc}（{describe(document)}）") from None
     write_atomic(document.path, data)
@@ -33,6 +41,18 @@ def describe(document: Document) -> str:
     if document.summary:
         return f"生成汇总表 {document.path.name} 时"
     return f"生成项目“{document.projects[0].name}”的 {document.path.name} 时"
+
+
+def with_comments(document: Document, problems: list[Problem], severities: tuple[str, ...]) -> Document:
+    """The document with its projects' problems of these severities as comments (the 汇总表 also
+    the unit file's); they are part of what it is built from, so they are part of its key."""
+    paths = {p.path for p in document.projects} | ({document.unit.path} if document.summary else set())
+    chosen = tuple(p for p in problems if p.path in paths and p.severity in severities)
+    digest = hashlib.blake2b(digest_size=16)
+    for problem in chosen:
+        digest.update(f"{problem.path.name}:{problem.line}:{problem.col}:{problem.severity}:"
+                      f"{problem.rule}:{problem.field}:{problem.message}\n".encode("utf-8"))
+    return replace(document, comments=chosen, key=f"{document.key}+{digest.hexdigest()}" if document.key else "")
 
 
 def unique_file_names(unit: Unit, projects: list[Project]) -> list[str]:

@@ -96,6 +96,10 @@ class Inputs:
     def digest(self) -> str:
         return _digest(self.common, *(part for item in self.specs.items() for part in item))
 
+    def with_option(self, option: str) -> Inputs:
+        """The inputs of a build with an option that changes every document (--comments)."""
+        return Inputs(_digest(self.common, option), self.specs)
+
     def document_key(self, spec_names: list[str], file_name: str) -> str:
         """What one document is built from: the shared inputs, its specs and its own name."""
         return _digest(self.common, file_name, *(self.specs.get(name, "unread") for name in spec_names))

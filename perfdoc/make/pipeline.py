@@ -22,7 +22,7 @@ from ..input.model import Project, Unit
 from ..input.parse import parse_project, parse_unit, unit_templates
 from ..input.problems import Problem, sort_problems
 from . import incremental
-from .documents import Document, unique_file_names, write_document
+from .documents import Document, unique_file_names, with_comments, write_document
 from .lock import OutputLock
 
 @dataclass
@@ -51,10 +51,14 @@ class BuildResult:
 
 
 Progress = Callable[[int, int], None]  # (documents written so far, documents to write)
+ReadProject = Callable[[Path, "Unit | None"], "tuple[Project | None, list[Problem]]"]
 
 
-def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
-    """Load, parse and check a unit's specs (a folder, or one project file in it)."""
+def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None) -> Specs:
+    """Load, parse and check a unit's specs (a folder, or one project file in it).
+
+    `read_project` reads one project file (default: `read_project_file`); `perfdoc serve` passes
+    one that keeps the files it read and reads again only those that changed."""
     target = Path(target)
     folder, only = (target.parent, target) if target.is_file() else (target, None)
     specs = Specs(folder)
@@ -71,10 +75,7 @@ def read_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     if not only:
         specs.problems += hidden_specs(folder)
     for path in paths:
-        node = _load(path, specs)
-        if node is False or specs.unit is None:
-            continue
-        project, problems = parse_project(path, node, specs.unit)
+        project, problems = (read_project or read_project_file)(path, specs.unit)
         specs.problems += problems
         if project is not None:
             specs.projects.append(project)
@@ -119,6 +120,17 @@ def hidden_specs(folder: Path) -> list[Problem]:
             if path.name.startswith(".") and path.suffix.lower() in (".yaml", ".yml") or path.name.lower() in (".yaml", ".yml")]
 
 
+def read_project_file(path: Path, unit: Unit | None) -> tuple[Project | None, list[Problem]]:
+    """Load one project file and read it against its unit (without one, only load it: its
+    problems are still worth saying)."""
+    specs = Specs(path.parent)
+    node = _load(path, specs)
+    if node is False or unit is None:
+        return None, specs.problems
+    project, problems = parse_project(path, node, unit)
+    return project, specs.problems + problems
+
+
 def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Unit | None, list[Path]]:
     """Read the unit file: the unit (None if it has errors, which go to `specs.problems`) and
     the folders its form kinds were read from."""
@@ -146,20 +158,24 @@ def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Uni
     return unit, folders
 
 
+COMMENTS = {"warnings": ("error", "warning"), "all": ("error", "warning", "info")}
+
+
 def build(target: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
-          force: bool = False, progress: Progress | None = None) -> BuildResult:
+          force: bool = False, progress: Progress | None = None, comments: str = "") -> BuildResult:
     """Read and check the specs, then write each valid project's form and the unit's 汇总表.
 
     A whole folder built again rewrites only the documents whose inputs changed since its last
     build into the same output folder (incremental.py); `force` rewrites them all. `jobs` > 1
-    renders in that many processes, writing the same bytes.
+    renders in that many processes, writing the same bytes. `comments` ("warnings" or "all",
+    a key of COMMENTS) writes the problems into the documents as Word comments at their cells.
     """
     target = Path(target)
     folder = target if target.is_dir() else target.parent
     unit_path = find_unit_file(folder)
     unit, kind_folders = read_unit(unit_path, templates, Specs(folder))  # its problems: read_specs reports them
     out = Path(output) if output else (default_output(folder) if unit else None)
-    options = dict(templates=templates, jobs=jobs, force=force, progress=progress)
+    options = dict(templates=templates, jobs=jobs, force=force, progress=progress, comments=comments)
     # One project file is built alone, outside the manifest: it is not the whole unit.
     if not (target.is_dir() and out):
         return _build(target, out, None, **options)
@@ -170,9 +186,9 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
 
 
 def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None, *, templates: list[Path],
-           jobs: int, force: bool, progress: Progress | None) -> BuildResult:
+           jobs: int, force: bool, progress: Progress | None, comments: str) -> BuildResult:
     folder = target if target.is_dir() else target.parent
-    inputs = incremental.read_inputs(whole[0], project_files(folder), whole[1]) if whole else None
+    inputs = _read_inputs(whole, folder, comments) if whole else None
     previous = incremental.Manifest.load(out, folder) if inputs else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
@@ -182,12 +198,14 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
     # 2. Read and check every spec — and make sure the digests name the bytes that were read.
     specs = read_specs(target, templates=templates)
     if whole:
-        specs, inputs = _settled(target, templates, specs, inputs, whole)
+        specs, inputs = _settled(target, templates, specs, inputs, whole, comments)
     result = BuildResult(specs)
     documents = []
     if specs.unit is not None:
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
         documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir())
+        if comments:
+            documents = [with_comments(d, specs.problems, COMMENTS[comments]) for d in documents]
         # 4. Write those whose inputs changed since the last build.
         changed, current = [], []
         for document in documents:
@@ -213,13 +231,20 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
     return result
 
 
+def _read_inputs(whole: tuple[Path, list[Path]], folder: Path, comments: str) -> incremental.Inputs:
+    inputs = incremental.read_inputs(whole[0], project_files(folder), whole[1])
+    if comments:  # documents with comments are other documents than those without
+        inputs = inputs.with_option(f"--comments={comments}")
+    return inputs
+
+
 def _settled(target: Path, templates: list[Path], specs: Specs, inputs: incremental.Inputs,
-             whole: tuple[Path, list[Path]]) -> tuple[Specs, incremental.Inputs]:
+             whole: tuple[Path, list[Path]], comments: str) -> tuple[Specs, incremental.Inputs]:
     """The specs as read, and digests of exactly those bytes: a spec edited while it was being
     read is read again; if the folder will not hold still, the manifest trusts nothing."""
     folder = target
     for _ in range(3):
-        again = incremental.read_inputs(whole[0], project_files(folder), whole[1])
+        again = _read_inputs(whole, folder, comments)
         if again == inputs:
             return specs, inputs
         inputs = again

@@ -147,12 +147,14 @@ class DocxTemplate:
         if value is None:
             return Markup("")
         text = str(value)
+        # a traced value (output/anchors.py) leaves a mark naming the field it prints; plain ones none
+        mark = Markup(getattr(value, "xml_mark", ""))
         if "\n" not in text:
-            return escape(text)
+            return escape(text) + mark
         ppr, rpr = self._paragraph_styles[style_index]
         joint = Markup('</w:t></w:r></w:p><w:p>%s<w:r>%s<w:t xml:space="preserve">'
                        % (ppr.decode("utf-8"), rpr.decode("utf-8")))
-        return joint.join(escape(line) for line in text.split("\n"))
+        return joint.join(escape(line) for line in text.split("\n")) + mark
 
     # -- compiling -----------------------------------------------------------------------
     def compile_xml(self, data: bytes, part: str = "word/document.xml") -> str:

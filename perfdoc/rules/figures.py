@@ -181,7 +181,7 @@ def written_figures_agree(project: Project) -> Iterable[Problem]:
         if written is None or figure is None:
             continue
         for severity, rule, message in _compare(spec, written, figure, figures.rounding):
-            yield Problem(project.path, *project.where(dotted), severity, rule, message)
+            yield Problem(project.path, *project.where(dotted), severity, rule, message, field=dotted)
 
 
 def _compare(spec, written: Decimal, figure: Figure, rounding: Rounding):

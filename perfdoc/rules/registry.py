@@ -30,7 +30,7 @@ def unit_rule(fn: UnitRule) -> UnitRule:
 
 def problem(project: Project, dotted: str, severity: str, rule: str, message: str) -> Problem:
     line, col = project.where(dotted)
-    return Problem(project.path, line, col, severity, rule, message)
+    return Problem(project.path, line, col, severity, rule, message, field=dotted)
 
 
 def label_of(project: Project, dotted: str) -> str:
