@@ -285,7 +285,8 @@ def _run(ctx, fn, *args, **kwargs):
     except (UsageError, KindError, TemplateError, WorkerDied) as exc:
         if ctx.obj.get("debug"):
             raise
-        click.echo(f"perfdoc: {exc}", err=True)
+        from .input.problems import visible  # a project's name may hold an ESC or a U+202E
+        click.echo(f"perfdoc: {visible(str(exc))}", err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)
     except OSError as exc:
         if ctx.obj.get("debug"):

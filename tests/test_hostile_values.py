@@ -79,3 +79,11 @@ def test_a_zero_budget_rate_is_a_warning_not_a_silent_blank(run_cli, tmp_path):
     path.write_text(text, encoding="utf-8")
     result = run_cli("validate", path)
     assert "warning[rate-without-budget]" in result.output and "留空" in result.output
+
+
+def test_control_and_bidi_characters_never_reach_the_terminal(run_cli, tmp_path):
+    # U+202E reorders the line; U+009B is the 8-bit CSI some terminals obey (XML allows both)
+    folder = unit_with(tmp_path, ("当年财政拨款: 311,966.00", '当年财政拨款: "311\\u202e9\\x9b66"'))
+    result = run_cli("validate", folder)
+    assert "\x9b" not in result.output and "\u202e" not in result.output
+    assert "311\\u202e9\\x9b66" in result.output  # shown, as escapes

@@ -108,6 +108,8 @@ def check_template(specs: Specs) -> list[Problem]:
             renderer.render(specs.unit, [project], summary=False)
     except kinds_module.TemplateError as exc:
         message = str(exc).removeprefix(f"{kind.template}").lstrip(": ")
+        if message.startswith("(") and "): " in message:  # "(part，place): why" → "part，place：why"
+            message = message[1:].replace("): ", "：", 1)
         return [Problem(kind.template, 1, 1, "error", "template", message)]
     return []
 
