@@ -83,6 +83,11 @@ def test_a_template_cannot_run_code_or_reach_python(run_cli, tmp_path, monkeypat
     ("{{ 'x'.ljust(999999999) }}", "不能调用"),
     ("{{ ('x' * 9000000) ~ ('x' * 9000000) }}", "过大"),
     ("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "递归"),
+    ("{% set a = 'x' * 9000000 %}{{ [a, a, a, a, a, a, a, a, a, a, a, a] ~ '' }}", "过大"),
+    ("{% set a = 'x' * 9000000 %}{{ [a, a, a, a, a, a, a, a, a, a, a, a] }}", "过大"),
+    ("{% set a = 'x' * 9000000 %}{{ [a, a, a, a, a, a, a, a, a, a, a, a] | upper }}", "过大"),
+    ("{{ 项目列表 | join('x' * 9000000) }}", "过大"),
+    ("{% set a = 'x' * 9000000 %}{{ [[a], [a], [a], [a], [a], [a], [a], [a]] | sum(start=[]) | join }}", "过大"),
 ])
 def test_a_template_cannot_hang_or_eat_memory(tmp_path, payload, words):
     template = DocxTemplate(make_template(tmp_path, f"<w:p><w:r><w:t>{payload}</w:t></w:r></w:p>"))

@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 from ..input.kinds import TemplateError
 from ..input.reading import open_regular
 from .package import PackageTooLarge, Part, deflate, zip_bytes
-from .sandbox import TemplateCostError, TemplateEnvironment
+from .sandbox import TemplateCostError, TemplateEnvironment, printed_size
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _w = "{%s}" % W
@@ -146,6 +146,8 @@ class DocxTemplate:
         """Escape a value for w:t; each newline closes the paragraph and opens a like one."""
         if value is None:
             return Markup("")
+        if type(value) is not str:
+            printed_size(value)  # a list holding one long text a thousand times is never built
         text = str(value)
         # a traced value (output/anchors.py) leaves a mark naming the field it prints; plain ones none
         mark = Markup(getattr(value, "xml_mark", ""))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import secrets
 import unicodedata
 from pathlib import Path
 
@@ -42,30 +42,37 @@ def same_name_key(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
-def _default_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-_FILE_MODE = _default_mode()
-
-
 def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> Path:
     """Write to a new temporary file in the same folder, then rename: never a half-written
-    document. The temporary file is created exclusively (O_EXCL, unpredictable name): a symlink
-    planted in the output folder is never followed; a symlink at `path` itself is replaced."""
+    document. The temporary file is created exclusively (O_EXCL, O_NOFOLLOW, a random name): a
+    symlink planted in the output folder is never followed; a symlink at `path` itself is
+    replaced. It gets the mode any new file gets (0666 less the umask) unless `mode` is given."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{cut_to_bytes(path.name, 220)}.", suffix=TEMPORARY_SUFFIX)
+    fd, temporary = _create_exclusive(path)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
-        os.chmod(temporary, _FILE_MODE if mode is None else mode)
+        if mode is not None:
+            os.chmod(temporary, mode)
         os.replace(temporary, path)
     finally:
         if os.path.lexists(temporary):
             os.unlink(temporary)
     return path
+
+
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _create_exclusive(path: Path) -> tuple[int, str]:
+    """A new file beside `path`, named `.<name>.<random>.tmp`, that did not exist before."""
+    stem = cut_to_bytes(path.name, 220)
+    while True:
+        temporary = os.path.join(path.parent, f".{stem}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
+        try:
+            return os.open(temporary, _EXCLUSIVE, 0o666), temporary
+        except FileExistsError:
+            continue  # a name someone planted (or a one in 2⁴⁸ coincidence): draw another
 
 
 def remove_temporary_litter(folder: Path, suffixes: tuple[str, ...] = (".docx", ".json")) -> list[Path]:

@@ -8,13 +8,14 @@ of the rendered part. A template that exceeds them is reported, and nothing is w
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import types
 
 import jinja2
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator
+from jinja2.compiler import CodeGenerator, optimizeconst
 from jinja2.runtime import LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
@@ -47,12 +48,21 @@ class TemplateCostError(SecurityError):
 
 
 class _CodeGenerator(CodeGenerator):
-    """Jinja's code generator, with every `~` concatenation's result size checked."""
+    """Jinja's code generator, with the size of every `~` concatenation checked before it is built."""
 
+    @optimizeconst
     def visit_Concat(self, node, frame) -> None:
-        self.write("environment.checked(")
-        super().visit_Concat(node, frame)
-        self.write(")")
+        if frame.eval_ctx.volatile:
+            join = "(markup_join if context.eval_ctx.volatile else str_join)"
+        elif frame.eval_ctx.autoescape:
+            join = "markup_join"
+        else:
+            join = "str_join"
+        self.write(f"environment.checked_concat({join}, (")
+        for argument in node.nodes:
+            self.visit(argument, frame)
+            self.write(", ")
+        self.write("))")
 
 
 class TemplateEnvironment(ImmutableSandboxedEnvironment):
@@ -63,8 +73,8 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
     code_generator_class = _CodeGenerator
 
     def __init__(self, **options):
-        super().__init__(**options)
-        self.filters = {name: self.filters[name] for name in SAFE_FILTERS}
+        super().__init__(finalize=printable, **options)
+        self.filters = {name: _guarded(self.filters[name], name) for name in SAFE_FILTERS}
         self.globals = {_LOOP_GUARD: self._loop_guard}
         self.iterations = 0
 
@@ -110,9 +120,12 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         return "".join(out)
 
     @staticmethod
-    def checked(value):
-        """A concatenation's result, refused when larger than MAX_VALUE_CHARS."""
-        return _bounded(value)
+    def checked_concat(join, parts):
+        """`a ~ b ~ c`, refused before it is built when it would exceed MAX_VALUE_CHARS."""
+        total = 0
+        for part in parts:
+            total += printed_size(part, MAX_VALUE_CHARS - total)
+        return join(parts)
 
     def _loop_guard(self, iterable):
         """Count every loop iteration of one render against MAX_LOOP_ITERATIONS."""
@@ -144,6 +157,69 @@ def _callable_by_templates(obj, env: TemplateEnvironment) -> bool:
         return name in _LOOP_METHODS
     return (isinstance(obj, (types.BuiltinMethodType, types.MethodWrapperType))
             and isinstance(owner, (str, dict, list, tuple)) and name in SAFE_METHODS)
+
+
+# Filters that print their value as text (str() of a list prints every item, and a list may hold
+# the same long text many times): their value's printed size is checked first.
+_PRINTING_FILTERS = {"capitalize", "lower", "upper", "title", "trim", "truncate", "wordcount", "e", "escape",
+                     "string", "join", "int", "float"}
+
+
+def _guarded(fn, name: str):
+    """A filter whose value (and for join, the separators; for sum, the items) is checked first."""
+    value_at = 0 if getattr(fn, "jinja_pass_arg", None) is None else 1
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        value = args[value_at] if len(args) > value_at else None
+        if name in _PRINTING_FILTERS:
+            if name == "join":
+                items = list(value)
+                separator = args[value_at + 1] if len(args) > value_at + 1 else kwargs.get("d", "")
+                budget = MAX_VALUE_CHARS - len(str(separator)) * max(len(items) - 1, 0)
+                printed_size(items, budget)
+                args = (*args[:value_at], items, *args[value_at + 1:])
+            else:
+                printed_size(value, MAX_VALUE_CHARS)
+        elif name == "sum":
+            items = list(value)
+            _check_size(sum(len(i) for i in items if isinstance(i, (str, list, tuple))))
+            args = (*args[:value_at], items, *args[value_at + 1:])
+        return fn(*args, **kwargs)
+    return guarded
+
+
+def printed_size(value, budget: int = MAX_VALUE_CHARS) -> int:
+    """About how many characters str(value) holds, refused once past `budget` — counted without
+    building it: a list can hold one long text a thousand times."""
+    if isinstance(value, str):
+        if len(value) > budget:
+            raise TemplateCostError(f"模板要印出的内容过大（超过 {MAX_VALUE_CHARS:,} 个字符）")
+        return len(value)
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item) + 4
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+            total += 4 * len(item) + 2
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+            total += 2 * len(item) + 2
+        else:
+            total += 40  # a number, None, a loop: a short repr
+        if total > budget:
+            raise TemplateCostError(f"模板要印出的内容过大（超过 {MAX_VALUE_CHARS:,} 个字符）")
+    return total
+
+
+def printable(value):
+    """Jinja's finalize: every `{{ … }}` output is checked before it is turned into text."""
+    if type(value) is not str:
+        printed_size(value)
+    return value
 
 
 def _check_size(size: int) -> None:
