@@ -216,8 +216,9 @@ def printed_size(value, budget: int = MAX_VALUE_CHARS) -> int:
 
 
 def printable(value):
-    """Jinja's finalize: every `{{ … }}` output is checked before it is turned into text."""
-    if type(value) is not str:
+    """Jinja's finalize: every `{{ … }}` output is checked before it is turned into text (a
+    text was checked as it was made: only a list or dict can hide a huge printed form)."""
+    if not isinstance(value, str):
         printed_size(value)
     return value
 
