@@ -4,7 +4,8 @@ One DocxTemplate per document, `render(context, autoescape=True)`, `save()`; the
 same template rendered with every project. The specs are read with libyaml (CSafeLoader), as
 generously fast as PyYAML gets; no validation.
 
-The template is perfdoc's 申报表.docx without its `{%vm …%}` tags: docxtpl's `{% vm %}` merges a
+The template is perfdoc's 申报表.docx without its `{%vm …%}` and `{%keep …%}` tags (rows then keep
+the template's pagination): docxtpl's `{% vm %}` merges a
 whole `{%tr for %}` column (it keys on loop.first), so it cannot merge 一级 over 二级 groups;
 this script prints 一级 and 二级 on every row instead. A newline in a value becomes a line break
 (w:br) in docxtpl, a new paragraph in perfdoc. Without autoescape=True a value such as
@@ -28,15 +29,25 @@ TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "申报表.doc
 
 
 def docxtpl_template(folder: Path) -> Path:
-    """perfdoc's template with the {%vm …%} tags docxtpl does not understand removed."""
+    """perfdoc's template with the {%vm …%} and {%keep …%} tags docxtpl does not understand removed."""
     path = folder / "申报表-docxtpl.docx"
     with zipfile.ZipFile(TEMPLATE) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "word/document.xml":
-                data = re.sub(rb"\{%vm [^%]*%\}", b"", data)
+                data = re.sub(rb"\{%(vm|keep) [^%]*%\}", b"", data)
             target.writestr(info, data)
     return path
+
+
+def labels(unit: dict) -> dict:
+    """The year's printed words (申报表.yaml `labels`, as `perfdoc forms` would show them)."""
+    kind = yaml.load(TEMPLATE.with_suffix(".yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    words = dict(kind.get("labels") or {})
+    for entry in kind.get("labels_by_year") or ():
+        if unit["年度"] in entry["years"]:
+            words.update({k: v for k, v in entry.items() if k != "years"})
+    return {k: v.replace("{年度}", str(unit["年度"])) for k, v in words.items()}
 
 
 def money(value) -> str:
@@ -69,10 +80,11 @@ def main(specs: Path, out: Path) -> None:
         template = docxtpl_template(Path(scratch))
         projects = [project_context(p, unit) for p in sorted(specs.glob("*.yaml")) if p.name != "单位.yaml"]
         for project in projects:
-            render(template, {"汇总表标题": "", "年度": unit["年度"], "项目列表": [project]},
+            render(template, {"汇总表标题": "", "年度": unit["年度"], "栏目": labels(unit), "项目列表": [project]},
                    out / f"{project['项目名称']}.docx")
         title = f"{unit['单位']}{unit['年度']}年度项目绩效目标汇总表"
-        render(template, {"汇总表标题": title, "年度": unit["年度"], "项目列表": projects}, out / f"{title}.docx")
+        render(template, {"汇总表标题": title, "年度": unit["年度"], "栏目": labels(unit), "项目列表": projects},
+               out / f"{title}.docx")
 
 
 if __name__ == "__main__":

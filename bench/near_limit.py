@@ -5,7 +5,9 @@ template's document.xml is cut once into static pieces around its `{{ … }}` fi
 table is a str.join of those pieces and escaped values, built once and reused for the 汇总表; the
 package is the template's other parts (deflated once) plus that string, zipped by perfdoc's own
 package writer so that both write the same bytes the same way. No template engine, no
-validation, no model, no XML tree. The specs are read with libyaml (CSafeLoader).
+validation, no model, no XML tree. The specs are read with libyaml (CSafeLoader). Where rows may
+break across pages is perfdoc's own computation (output/pagination.py): the same document needs
+the same blocks, and the year's printed words are the kind's `labels`.
 
     python bench/near_limit.py SPEC_FOLDER OUT_FOLDER
 """
@@ -21,10 +23,14 @@ import yaml
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from perfdoc.output.package import deflate, zip_bytes  # noqa: E402  (the checkout's perfdoc)
+from perfdoc.input.kinds import read_kind  # noqa: E402  (the checkout's perfdoc)
+from perfdoc.output import pagination  # noqa: E402
+from perfdoc.output.package import deflate, zip_bytes  # noqa: E402
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "申报表.docx"
+KIND = read_kind(TEMPLATE.with_suffix(".yaml"))
+LAYOUT = pagination.geometry(TEMPLATE)
 
 # A paragraph or table row that holds only a {%p …%} / {%tr …%} statement.
 _STATEMENT_PARAGRAPH = re.compile(r"<w:p>(?:(?!<w:p>).)*?\{%p (.*?) %\}.*?</w:p>", re.S)
@@ -32,6 +38,8 @@ _STATEMENT_ROW = re.compile(r"<w:tr>(?:(?!<w:tr>).)*?\{%tr (.*?) %\}.*?</w:tr>",
 _FIELD = re.compile(r"\{\{ (.*?) \}\}")
 _CELL = re.compile(r"<w:tc>.*?</w:tc>", re.S)
 _VM = re.compile(r"\{%vm (.*?) %\}")
+_KEEP = re.compile(r"\{%keep (.*?) %\}")
+_PSTYLE = re.compile(r"(<w:pStyle [^>]*/>)")
 _RUN = re.compile(r"<w:r>.*</w:r>", re.S)
 _PPR = re.compile(r"<w:pPr>(?:(?!<w:pPr>).)*?</w:pPr>", re.S)
 
@@ -77,7 +85,37 @@ def printed(value) -> str:
 
 
 class IndicatorRow:
-    """The {%tr for 行 %} row; its 一级/二级 cells merge vertically over equal neighbours."""
+    """The {%tr for 行 %} row; its 一级/二级 cells merge vertically over equal neighbours within a
+    block, and {%keep %} sets its cantSplit and keepNext: one variant of the row for each."""
+
+    def __init__(self, xml: str):
+        self.keep = bool(_KEEP.search(xml))
+        xml = _KEEP.sub("", xml)
+        self.variants = {(whole, keep): _RowCells(_paginated(xml, whole, keep))
+                         for whole in (True, False) for keep in (True, False)}
+        self.merged = self.variants[True, True].merged
+
+    def fill(self, rows: list[dict]) -> str:
+        shown = [{key: printed(value) for key, value in row.items()} for row in rows]
+        if self.keep:
+            block_of, pages = pagination.paginate(shown, tuple(self.merged), LAYOUT)
+        else:
+            block_of, pages = [0] * len(rows), [{"整行": True, "连下": False}] * len(rows)
+        out = []
+        for row, merges, page in zip(rows, vertical_merges(shown, self.merged, block_of), pages):
+            out.append(self.variants[page["整行"], page["连下"]].fill(row, merges))
+        return "".join(out)
+
+
+def _paginated(xml: str, whole: bool, keep: bool) -> str:
+    """The row as {%keep %} renders it: cantSplit last in trPr, keepNext after each pStyle."""
+    xml = xml.replace("<w:cantSplit/>", "").replace("</w:trPr>", ("<w:cantSplit/>" if whole else "") + "</w:trPr>", 1)
+    xml = xml.replace("<w:keepNext/>", "")
+    return _PSTYLE.sub(r"\1<w:keepNext/>", xml) if keep else xml
+
+
+class _RowCells:
+    """One variant of the indicator row, cut into static XML, cells and merged cells."""
 
     def __init__(self, xml: str):
         self.cells = []
@@ -98,26 +136,25 @@ class IndicatorRow:
         self.cells.append(("static", xml[position:]))
         self.merged = [c[1] for c in self.cells if c[0] == "merge"]
 
-    def fill(self, rows: list[dict]) -> str:
+    def fill(self, row: dict, merges: dict) -> str:
         out = []
-        for row, merges in zip(rows, vertical_merges(rows, self.merged)):
-            context = {"行": row}
-            for cell in self.cells:
-                if cell[0] == "static":
-                    out.append(cell[1])
-                elif cell[0] == "cell":
-                    out.append(cell[1].fill(context))
-                else:
-                    how = merges[cell[1]]
-                    out.append(cell[4] if how == "continue" else
-                               (cell[3] if how == "restart" else cell[2]).fill(context))
+        context = {"行": row}
+        for cell in self.cells:
+            if cell[0] == "static":
+                out.append(cell[1])
+            elif cell[0] == "cell":
+                out.append(cell[1].fill(context))
+            else:
+                how = merges[cell[1]]
+                out.append(cell[4] if how == "continue" else
+                           (cell[3] if how == "restart" else cell[2]).fill(context))
         return "".join(out)
 
 
-def vertical_merges(rows: list[dict], columns: list[str]) -> list[dict]:
+def vertical_merges(rows: list[dict], columns: list[str], block_of: list[int]) -> list[dict]:
     same = []
     for i, row in enumerate(rows):
-        chain, flags = i > 0, {}
+        chain, flags = i > 0 and block_of[i] == block_of[i - 1], {}
         for column in columns:
             value = row.get(column) or ""
             chain = chain and value != "" and value == (rows[i - 1].get(column) or "")
@@ -146,7 +183,7 @@ class Form:
         self.form_head, self.row, self.form_tail = Piece(before), IndicatorRow(row), after
 
     def project_xml(self, project: dict) -> str:
-        data = {"项目": project, "年度": project["年度"]}
+        data = {"项目": project, "年度": project["年度"], "栏目": KIND.labels_for(project["年度"])}
         return self.form_head.fill(data) + self.row.fill(project.get("绩效指标") or []) + self.form_tail
 
     def document(self, forms: list[str], title: str = "") -> bytes:

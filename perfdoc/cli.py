@@ -31,6 +31,11 @@ def _existing_folders(ctx, param, folders):
     return folders
 
 
+OTHER_SPECS_OPTION = click.option(
+    "--replace-other-specs", "replace_other", is_flag=True,
+    help="输出文件夹已由另一个规格文件夹生成时，仍写入它：删除那些规格的文档，改由本规格文件夹生成"
+         "（不加时拒绝写入，以免两个单位或申报表与自评表互相覆盖）。")
+
 TEMPLATES_OPTION = click.option(
     "--templates", "templates", multiple=True, type=click.Path(path_type=Path), callback=_existing_folders,
     help="额外的表式/模板文件夹（可重复）：同名 .docx 覆盖内置模板，.yaml 定义新表式。")
@@ -44,13 +49,17 @@ def main(ctx: click.Context, debug: bool) -> None:
     """perfdoc：把项目绩效目标的 YAML 规格打印成官方 Word 表格。
 
     \b
+    perfdoc init specs/2027       新建一个单位一年的规格（单位.yaml 和项目骨架）
     perfdoc validate specs/2025   检查规格，按“文件:行:列”报告问题
     perfdoc build specs/2025      生成每个项目的申报表和单位的汇总表
     perfdoc forms                 列出表式（申报表、目标表2020 …）及其字段
     perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
     perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
     perfdoc pdf output/2025       把生成的文档转成 PDF（LibreOffice）
+    perfdoc build specs/2025 --pdf    生成文档，并在旁边生成 PDF
     perfdoc serve specs/2025      在浏览器中预览表格，问题标在单元格上，保存后自动更新
+    perfdoc next specs/2025       由本年度的规格生成下一年度的（specs/2026），列出要核对的地方
+    perfdoc diff specs/2025 specs/2026   按表格的栏目比较两个版本（也可以是 git 修订：HEAD~1:specs/2026）
     """
     ctx.obj = {"debug": debug}
     # A run holds a unit's models — hundreds of thousands of small objects, almost no cycles —
@@ -70,8 +79,11 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
     """检查一个单位的规格文件夹（或其中一个项目文件），以及生成时要用的表式定义和 Word 模板。"""
     from .make.pipeline import validate_specs
     specs = _run(ctx, validate_specs, target, templates=list(templates))
-    _report(specs.problems, output_format, err=False)
-    sys.exit(_exit_code(specs.problems, strict))
+    code = _exit_code(specs.problems, strict)
+    _report(specs.problems, output_format, err=False, strict=strict)
+    if output_format == "text" and code and strict and not any(p.is_error for p in specs.problems):
+        click.echo("--strict：警告也算失败，退出码为 1")
+    sys.exit(code)
 
 
 @main.command()
@@ -85,10 +97,13 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
               default=None, help="把每个警告（和错误）作为 Word 批注写在它所在的单元格上，作者为 perfdoc；"
                                  "--comments=all 连提示也写（写在规格文件夹之后：perfdoc build specs/2025 --comments）。"
                                  "不加此项时文档与以前逐字节相同。")
+@click.option("--pdf", "make_pdf", is_flag=True,
+              help="同时在文档旁生成 PDF（LibreOffice，只转换 PDF 缺失或过期的文档）。")
+@OTHER_SPECS_OPTION
 @TEMPLATES_OPTION
 @click.pass_context
 def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, comments: str | None,
-          templates) -> None:
+          make_pdf: bool, replace_other: bool, templates) -> None:
     """检查规格并生成 Word 文档：每个项目一份，另加单位的汇总表。
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
@@ -99,7 +114,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
                       jobs=jobs or os.cpu_count() or 1, force=force, progress=progress,
-                      comments=comments or "")
+                      comments=comments or "", pdf=make_pdf, replace_other=replace_other)
     finally:
         progress.finish()
     _report(result.specs.problems, "text", err=True, notes=False)  # a build shows what needs fixing
@@ -111,7 +126,20 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
         click.echo(f"已生成 {path}")
     if result.unchanged:
         click.echo(f"{len(result.unchanged)} 份文档的规格、模板和 perfdoc 都没有变化，未重写")
-    sys.exit(_exit_code(result.specs.problems, strict=False))
+    code = _exit_code(result.specs.problems, strict=False)
+    if make_pdf:
+        code = max(code, _report_pdfs(result))
+    sys.exit(code)
+
+
+def _report_pdfs(result) -> int:
+    """What `build --pdf` printed; 1 if a PDF could not be made."""
+    if result.pdf_error:
+        click.echo(f"perfdoc: 未生成 PDF：{result.pdf_error}", err=True)
+        return 1
+    if not result.pdfs.converted and not result.pdfs.failed and (result.written or result.unchanged):
+        click.echo("每份文档的 PDF 都已是最新，未转换")
+    return _print_conversion(result.pdfs)
 
 
 @main.command()
@@ -121,17 +149,35 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
 @click.option("--force", is_flag=True, help="全部重新转换，即使 PDF 比文档新。")
 def pdf(folder: Path, timeout: float, force: bool) -> None:
     """把文件夹中的 Word 文档转成 PDF：LibreOffice 只启动一次，转换全部文档。"""
-    from .output.pdf import PdfError, convert, outdated
-    documents = sorted(folder.glob("*.docx")) if force else outdated(folder)
+    from .output.pdf import outdated
+    every = sorted(folder.glob("*.docx"))
+    if not every:
+        click.echo(f"perfdoc: {folder} 中没有 Word 文档（.docx），没有可转换的", err=True)
+        sys.exit(1)
+    documents = every if force else outdated(folder)
+    if not documents:
+        click.echo(f"{len(every)} 份文档的 PDF 都已是最新，未转换")
+        return
+    sys.exit(_convert_to_pdf(documents, timeout))
+
+
+def _convert_to_pdf(documents: list[Path], timeout: float) -> int:
+    """Convert, print what was made and what failed; the exit code (1 if any failed)."""
+    from .output.pdf import PdfError, convert
     try:
-        pdfs = convert(documents, timeout=timeout)
+        return _print_conversion(convert(documents, timeout=timeout))
     except PdfError as exc:
         click.echo(f"perfdoc: {exc}", err=True)
-        sys.exit(1)
-    for path in pdfs:
+        return 1
+
+
+def _print_conversion(conversion) -> int:
+    """Print the PDFs made and the documents that failed; 1 if any failed."""
+    for path in conversion.converted:
         click.echo(f"已生成 {path}")
-    if not documents:
-        click.echo("每份文档的 PDF 都已是最新，未转换")
+    for path, why in conversion.failed:
+        click.echo(f"{path}: 未转换：{why}", err=True)
+    return 1 if conversion.failed else 0
 
 
 @main.command()
@@ -234,6 +280,8 @@ def _field_lines(specs, indent: str) -> list[str]:
             what += f"，表中印作“{spec.label}”"
         if spec.unit_default:
             what += "，可在单位文件中统一写"
+        if spec.known:
+            what += f"；可填：{'、'.join(spec.known)}"
         lines.append(f"{indent}{_pad(spec.key + (' *' if spec.required else ''), 32 - len(indent))}{what}")
         lines += _field_lines(spec.fields or spec.columns, indent + "  ")
     return lines
@@ -244,6 +292,34 @@ def _pad(text: str, width: int) -> str:
     import unicodedata
     shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(1, width - shown)
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--单位", "--unit", "unit_name", help="单位全称（不写时留待在 单位.yaml 中填写）。")
+@click.option("--年度", "--year", "year", type=click.IntRange(1990, 2100),
+              help="年度（默认取文件夹名开头的四位年份，如 specs/2027；否则为今年）。")
+@click.option("--表式", "--form", "kind_name", help="表式（默认为该年度的默认表式；可用的见 perfdoc forms）。")
+@TEMPLATES_OPTION
+@click.pass_context
+def init(ctx, folder: Path, unit_name: str | None, year: int | None, kind_name: str | None, templates) -> None:
+    """新建一个单位一年的规格：单位.yaml 和一个带注释的项目骨架（不覆盖已有文件）。
+
+    \b
+    perfdoc init specs/2027 --单位 某某中学
+    然后填写空着的栏目，perfdoc validate specs/2027 列出还没填的（to-fill）。
+    """
+    from .workflow.init import init_unit
+    result = _run(ctx, init_unit, folder, unit_name=unit_name, year=year, kind_name=kind_name,
+                  templates=list(templates))
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖", err=True)
+    for path in result.written:
+        click.echo(f"已生成 {path}")
+    if result.written:
+        click.echo(f"{result.year} 年度，表式“{result.kind.name}”。填写空着的栏目后运行 perfdoc validate {folder}；"
+                   f"每个项目一个文件（复制 01_项目.yaml）。", err=True)
+    sys.exit(0 if result.written else 1)
 
 
 @main.group()
@@ -295,11 +371,14 @@ def _run(ctx, fn, *args, **kwargs):
         sys.exit(1)
 
 
-def _report(problems, output_format: str, err: bool, notes: bool = True) -> None:
+def _report(problems, output_format: str, err: bool, notes: bool = True, strict: bool = False) -> None:
     """Print problems and the summary line; without `notes`, infos are only counted."""
-    from .input.problems import summarize
+    from .input.problems import count, summarize
     if output_format == "json":
-        click.echo(json.dumps({"problems": [p.as_dict() for p in problems], "summary": summarize(problems)},
+        counts = count(problems)
+        click.echo(json.dumps({"problems": [p.as_dict() for p in problems], "summary": summarize(problems),
+                               "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
+                               "strict": strict, "exit_code": _exit_code(problems, strict)},
                               ensure_ascii=False, indent=2))
         return
     for problem in problems:
@@ -381,3 +460,113 @@ def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
     total = sum(len(r.changes) for r in changed)
     click.echo(f"{len(changed)} 个文件中有 {total} 处指标值{'已改为' if write else '可改为'}系统格式", err=True)
     sys.exit(1 if problems or (check and changed and not write) else 0)
+
+
+@main.command("next")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="下一年度规格的文件夹（默认：把 SOURCE 文件夹名中的年度加一，如 specs/2025 → specs/2026）。")
+@click.option("--force", is_flag=True, help="覆盖下一年度文件夹中已有的同名文件。")
+@TEMPLATES_OPTION
+@click.pass_context
+def next_year(ctx, source: Path, output: Path | None, force: bool, templates) -> None:
+    """由本年度的规格生成下一年度的规格，并列出要核对的地方（文件:行）。
+
+    只改动文字本身：年度加一，日期推后一年（月末仍为月末，含 2 月 29 日），注释、键的顺序和写法原样保留。
+    年度资金、成本上限、年度总体目标和文字中提到的往年照录，列出待核对；下一年度表式新要求的一级指标
+    加一空行。不会覆盖已有文件，除非加 --force。
+    """
+    from .workflow.rollover import roll_forward
+    result = _run(ctx, roll_forward, source, output=output, force=force, templates=list(templates))
+    if result.specs.unit is None or result.specs.has_errors:
+        _report(result.specs.problems, "text", err=True, notes=False)
+        click.echo(f"perfdoc: {source} 的规格有错误，未生成下一年度的规格", err=True)
+        sys.exit(1)
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖（要覆盖请加 --force）", err=True)
+    if result.existing:
+        click.echo(f"perfdoc: 未生成任何文件：用 -o 另选文件夹，或加 --force 覆盖 {result.folder} 中的同名文件", err=True)
+        sys.exit(1)
+    for line in result.done:
+        click.echo(f"已生成 {line}")
+    for path in result.others:
+        click.echo(f"{path}: 原已在 {result.folder} 中，未改动", err=True)
+    click.echo(f"请核对以下 {len(result.review)} 处（{result.year} 年度的规格中沿用上一年度的内容）：")
+    for review in result.review:
+        click.echo(review.format())
+    click.echo(f"然后运行 perfdoc validate {result.folder}")
+
+
+DIFF_OUTPUTS = {".docx": "Word 对照表", ".xlsx": "Excel 对照表", ".md": "markdown", ".json": "json"}
+
+
+def _pairs(ctx, param, values):
+    pairs = []
+    for value in values:
+        old, equals, new = value.partition("=")
+        if not equals or not old.strip() or not new.strip():
+            raise click.BadParameter(f"“{value}”应写作 原项目=现项目（项目名称或文件名）")
+        pairs.append((old.strip(), new.strip()))
+    return pairs
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              help="输出格式：text（终端，默认）、markdown（合并请求）、json（脚本与 CI，键见 README）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="写入文件而不打印：.docx（Word 对照表）、.xlsx（Excel 对照表）、.md、.json。")
+@click.option("--pair", "pairs", multiple=True, callback=_pairs, metavar="原=现",
+              help="指定两个项目为同一项目（项目名称或文件名），可重复；其余按名称和内容配对。")
+@click.option("--exit-code", is_flag=True, help="有差别时退出码为 1（如 git diff --exit-code）。")
+@click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto",
+              help="text 格式是否着色：auto（默认，终端中着色）、always、never。")
+@TEMPLATES_OPTION
+@click.pass_context
+def diff(ctx, old: str, new: str, output_format: str, output: Path | None, pairs, exit_code: bool,
+         colour: str, templates) -> None:
+    """比较同一单位两个版本的规格，按表格的栏目说出改了什么。
+
+    \b
+    OLD、NEW 是规格文件夹或项目文件，也可以是 git 修订中的（修订:路径，不用检出）：
+    perfdoc diff specs/2025 specs/2026
+    perfdoc diff v2025-报送:specs/2025 specs/2025      与报送时的版本比较
+    perfdoc diff HEAD~1:specs/2026 specs/2026 -o 对照表.docx
+    """
+    import tempfile
+    from .workflow import diffreport
+    from .workflow.diff import compare, read_side, rows
+    if output is not None and output.suffix.lower() not in DIFF_OUTPUTS:
+        raise click.BadParameter(f"不认识的文件类型“{output.suffix}”（可用：{'、'.join(DIFF_OUTPUTS)}）",
+                                 param_hint="-o")
+    with tempfile.TemporaryDirectory(prefix="perfdoc-diff-") as workdir:
+        sides = [_run(ctx, read_side, source, cwd=Path.cwd(), workdir=Path(workdir), templates=list(templates))
+                 for source in (old, new)]
+        comparison = _run(ctx, compare, *sides, pinned=pairs)
+    for note in sides[0].notes + sides[1].notes:
+        click.echo(note, err=True)
+    suffix = output.suffix.lower() if output else None
+    if suffix in (".docx", ".xlsx"):
+        from .output.comparison import docx_bytes, xlsx_bytes
+        from .output.files import write_atomic
+        write = docx_bytes if suffix == ".docx" else xlsx_bytes
+        data = write(diffreport.title(comparison), diffreport.subtitle(comparison), rows(comparison))
+        _run(ctx, write_atomic, output, data)
+        click.echo(f"已生成 {output}（{diffreport.summary_line(comparison)}）")
+    else:
+        output_format = {".md": "markdown", ".json": "json"}.get(suffix, output_format)
+        if output_format == "json":
+            text = diffreport.json_report(comparison)
+        elif output_format == "markdown":
+            text = diffreport.markdown_report(comparison)
+        else:
+            tty = sys.stdout.isatty() if output is None else False
+            text = diffreport.text_report(comparison, colour=colour == "always" or (colour == "auto" and tty))
+        if output is None:
+            click.echo(text, nl=False, color=True)
+        else:
+            from .output.files import write_atomic
+            _run(ctx, write_atomic, output, text.encode("utf-8"))
+            click.echo(f"已生成 {output}（{diffreport.summary_line(comparison)}）")
+    sys.exit(1 if exit_code and comparison.has_changes else 0)

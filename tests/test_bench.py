@@ -16,7 +16,7 @@ def test_benchmark_runs_at_n_10_and_prints_its_table(tmp_path):
     table = result.stdout
     for row in ("validate", "libyaml parse only", "build", "build -j 2", "rebuild, nothing changed",
                 "rebuild, one spec changed", "near-limit writer", "perfdoc --help", "perfdoc validate <one spec>",
-                "build / near-limit", "validate / libyaml parse"):
+                "build / near-limit", "validate / libyaml parse", "diff of two folders", "diff / validate of both folders"):
         assert f"\n{row} " in table, row
     assert "N = 10" in table and "machine:" in table
     assert "files rewritten by the unchanged rebuild: 0" in table

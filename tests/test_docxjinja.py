@@ -83,3 +83,32 @@ def test_not_a_docx(tmp_path):
     (tmp_path / "x.docx").write_text("no zip")
     with pytest.raises(TemplateError):
         DocxTemplate(tmp_path / "x.docx")
+
+
+def test_keep_sets_each_rows_cant_split_and_keep_next_from_the_data(tmp_path):
+    """{%keep 行.分页 %}: w:cantSplit on the row where 整行, w:keepNext on every paragraph of the
+    row where 连下 — also on the paragraphs a newline in a value adds — and neither elsewhere."""
+    from docx.oxml.ns import qn
+    cell = ('<w:tc><w:tcPr><w:tcW w:w="1000" w:type="dxa"/></w:tcPr><w:p><w:pPr><w:pStyle w:val="TableText"/>'
+            '<w:keepNext/><w:jc w:val="center"/></w:pPr><w:r><w:t>{}</w:t></w:r></w:p></w:tc>')
+    row = lambda *cells, trpr="": f"<w:tr>{trpr}" + "".join(cell.format(c) for c in cells) + "</w:tr>"
+    body = ('<w:tbl><w:tblGrid><w:gridCol w:w="1000"/><w:gridCol w:w="1000"/></w:tblGrid>'
+            + row("{%tr for r in rows %}", "")
+            + row("{%keep r.分页 %}{{ r.a }}", "{{ r.b }}", trpr="<w:trPr><w:cantSplit/></w:trPr>")
+            + row("{%tr endfor %}", "") + "</w:tbl>")
+    rows = [{"a": "1", "b": "甲\n乙", "分页": {"整行": True, "连下": True}},
+            {"a": "2", "b": "丙", "分页": {"整行": False, "连下": False}}]
+    table = read(DocxTemplate(make_template(tmp_path, body)).render({"rows": rows})).tables[0]
+    trs = table._tbl.tr_lst
+    assert [tr.trPr is not None and tr.trPr.find(qn("w:cantSplit")) is not None for tr in trs] == [True, False]
+    keeps = [[p.pPr.find(qn("w:keepNext")) is not None for p in tr.iter(qn("w:p"))] for tr in trs]
+    assert keeps == [[True, True, True], [False, False]]  # 甲, 乙 both keep with the next row
+    assert [[p.text for p in c.paragraphs] for c in table.rows[0].cells] == [["1"], ["甲", "乙"]]
+    # the keepNext sits where the schema wants it: right after pStyle
+    first = trs[0].find(qn("w:tc")).find(qn("w:p")).pPr
+    assert [child.tag for child in first][:3] == [qn("w:pStyle"), qn("w:keepNext"), qn("w:jc")]
+
+
+def test_keep_outside_a_table_row_is_reported(tmp_path):
+    with pytest.raises(TemplateError, match="keep"):
+        DocxTemplate(make_template(tmp_path, "<w:p><w:r><w:t>{%keep r.分页 %}</w:t></w:r></w:p>"))

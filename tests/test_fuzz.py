@@ -153,4 +153,6 @@ def test_libreoffice_converts_a_sample_of_generated_documents(tmp_path):
     assert len(list((tmp_path / "pdf").glob("*.pdf"))) == len(result.written)
     text = squash(subprocess.run(["pdftotext", str(tmp_path / "pdf" / "样本0.pdf"), "-"], capture_output=True,
                                  text=True, check=True).stdout)
-    assert squash("技术+金融 <A&B> 模式 {{ 项目名称 }} {% if %}") in text
+    # printed literally; the cell wraps, and pdftotext may read the value cell beside it in between
+    first, second = squash("技术+金融 <A&B> 模式 {{"), squash("项目名称 }} {% if %}")
+    assert first in text and second in text[text.index(first):]

@@ -173,11 +173,49 @@ def test_building_one_project_file_leaves_the_manifest_alone(run_cli, built):
     assert rewritten(before, out) == {"信息化运维项目.docx"}  # the 汇总表 was never touched
 
 
-def test_a_manifest_of_another_spec_folder_removes_nothing(run_cli, built, tmp_path):
+def test_an_output_folder_of_another_spec_folder_is_refused_and_nothing_written(run_cli, built, tmp_path):
     folder, out = built
     other = copy_specs("2026", tmp_path / "other")
-    assert run_cli("build", other, "-o", out).exit_code == 0
-    assert len(list(out.glob("*.docx"))) == 9 + 3  # both units' documents are still there
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run_cli("build", other, "-o", out)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"perfdoc: 输出文件夹 {out} 中是另一个规格文件夹（{folder.resolve()}）生成的文档，"
+                                    "未写入任何文件")
+    assert "--replace-other-specs" in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # one project file of another folder is refused as well
+    assert run_cli("build", other / "01_企业科技创新服务.yaml", "-o", out).exit_code == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_replace_other_specs_removes_the_other_folders_documents(run_cli, built, tmp_path):
+    folder, out = built
+    (out / "信息化运维项目.pdf").write_bytes(b"%PDF-1.4 stale")
+    (out / "说明.txt").write_text("not perfdoc's", encoding="utf-8")
+    other = copy_specs("2026", tmp_path / "other")
+    result = run_cli("build", other, "-o", out, "--replace-other-specs")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.docx")) == [
+        "上海市科普教育展示技术中心（上海市国际科技交流中心）2026年度项目绩效目标汇总表.docx",
+        "企业科技创新服务.docx", "国际科技人文交流与合作.docx"]
+    assert not (out / "信息化运维项目.pdf").exists()
+    assert (out / "说明.txt").exists()  # only what the manifest lists is removed
+    assert f"已删除过期的 {out / SUMMARY}" in result.stderr
+    # the folder is the 2026 unit's now: the 2025 unit is refused in turn
+    assert run_cli("build", folder, "-o", out).exit_code == 2
+
+
+def test_a_hostile_manifest_removes_nothing_outside_the_output_folder(run_cli, built, tmp_path):
+    import json
+    folder, out = built
+    victim = tmp_path / "victim.docx"
+    victim.write_bytes(b"keep")
+    data = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    data["documents"]["../victim.docx"] = {"key": "x", "size": 4, "mtime_ns": 0}
+    data["specs"] = "/elsewhere"
+    (out / MANIFEST_NAME).write_text(json.dumps(data), encoding="utf-8")
+    assert run_cli("build", folder, "-o", out, "--replace-other-specs").exit_code == 0
+    assert victim.read_bytes() == b"keep"
 
 
 def test_a_damaged_manifest_means_a_full_build(run_cli, built):

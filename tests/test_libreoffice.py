@@ -62,3 +62,20 @@ def test_libreoffice_prints_the_自评表_with_every_project_and_its_figures(tmp
             position = found
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert "(A4)" in info
+
+
+def test_libreoffice_prints_the_对照表_landscape_with_both_years_named(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from perfdoc.cli import main
+    monkeypatch.chdir(SPECS.parent)
+    target = tmp_path / "对照表.docx"
+    result = CliRunner().invoke(main, ["diff", "specs/2025", "specs/2026", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    pdf = to_pdf(target, tmp_path / "pdf", tmp_path / "profile")
+    text = squash(subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout)
+    assert text.startswith(squash("项目绩效目标对照表（2025 年度 → 2026 年度）"))
+    for printed in ("项目栏目原现说明", "新增项目", "删除项目", "上海市科学技术委员会", "上海市科学技术协会"):
+        assert squash(printed) in text, printed
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    width, height = next(line for line in info.splitlines() if line.startswith("Page size:")).split()[2:5:2]
+    assert (round(float(width)), round(float(height))) == (842, 595)   # A4 landscape, in points

@@ -52,6 +52,7 @@ def served(tmp_path):
 def test_the_page_shows_the_form_marks_a_problem_and_follows_an_edit(browser, served, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.common.exceptions import StaleElementReferenceException
     folder, address = served
     browser.get(address + "/")
     browser.find_element(By.LINK_TEXT, "绿色技术银行综合管理与运行").click()
@@ -81,7 +82,8 @@ def test_the_page_shows_the_form_marks_a_problem_and_follows_an_edit(browser, se
     assert text.count("=2(场)") == 1
     saved = time.monotonic()
     spec.write_text(text.replace("=2(场)", "=3.00(场)"), encoding="utf-8")
-    WebDriverWait(browser, 10, poll_frequency=0.05).until(
+    # the page swaps its table while we read it: a vanished element is read again, not a failure
+    WebDriverWait(browser, 10, poll_frequency=0.05, ignored_exceptions=[StaleElementReferenceException]).until(
         lambda b: "=3.00(场)" in b.find_element(By.CSS_SELECTOR, "table.form").text)
     followed = time.monotonic() - saved
     assert not [td for td in browser.find_elements(By.CSS_SELECTOR, "td.flag") if "=3.00(场)" in td.text]

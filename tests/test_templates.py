@@ -65,6 +65,12 @@ def replace_text(root, old: str, new: str) -> None:
 
 
 # -- perfdoc forms ------------------------------------------------------------------------
+def test_forms_shows_the_accepted_values(run_cli):
+    lines = run_cli("forms").stdout.splitlines()
+    assert any(line.split() == ["项目性质", "*", "文字；可填：其他一次性项目、其他经常性项目"] for line in lines)
+    assert any(line.split() == ["项目类别", "*", "文字；可填：特定目标类、其他运转类"] for line in lines)
+
+
 def test_forms_lists_every_kind_with_years_fields_and_template(run_cli):
     result = run_cli("forms")
     assert result.exit_code == 0
@@ -346,3 +352,65 @@ def test_a_broken_exported_template_is_a_one_line_message(exported, run_cli, tmp
     assert one_line or "目标表2020.yaml:" in result.stderr.splitlines()[0], result.stderr
     assert message in result.stderr
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+# -- words that differ by year: the kind's labels ------------------------------------------
+SPEC_2024 = """项目名称: 示例项目
+项目性质: 其他经常性项目
+项目类别: 其他运转类
+计划开始日期: 2024-01-01
+计划完成日期: 2024-12-31
+项目资金:
+  年度资金申请总额: 100,000.00
+  当年财政拨款: 100,000.00
+  上年结转资金: 0.00
+  其他资金: 0.00
+年度总体目标: 完成年度任务。
+绩效指标:
+  - 一级指标: 产出指标
+    二级指标: 数量指标
+    三级指标: 活动场次
+    指标值: =2.00(场)
+  - 一级指标: 效益指标
+    二级指标: 社会效益指标
+    三级指标: 服务能力
+    指标值: 有效提升
+  - 一级指标: 满意度指标
+    二级指标: 服务对象满意度指标
+    三级指标: 服务对象满意度
+    指标值: ≥90.00(%)
+"""
+
+
+def test_the_2024_form_prints_its_own_year_line_and_labels(tmp_path):
+    """2024 prints （2024年度） in full-width parentheses and 项目资金总额 / 年度资金申请总额 without
+    “：”; 2025 and 2026 print (2025年度) and the colons. The words live in 申报表.yaml, not in code."""
+    from perfdoc.make.pipeline import build
+    folder = tmp_path / "2024"
+    folder.mkdir()
+    (folder / "单位.yaml").write_text("单位: 示例单位\n年度: 2024\n表式: 申报表\n主管部门: 示例主管部门\n"
+                                      "实施单位: 示例单位\n", encoding="utf-8")
+    (folder / "01.yaml").write_text(SPEC_2024, encoding="utf-8")
+    result = build(folder, output=tmp_path / "out")
+    assert not result.specs.has_errors, [p.format() for p in result.specs.problems]
+    document = tmp_path / "out" / "示例项目.docx"
+    assert paragraphs(document)[:2] == ["财政项目支出绩效目标申报表", "（2024年度）"]
+    funds = table_rows(document)[3]
+    assert funds[1] == "项目资金总额" and funds[3] == "年度资金申请总额"
+
+    later = build(SPECS / "2025", output=tmp_path / "out2025")
+    document = later.written[0]
+    assert paragraphs(document)[1] == "(2025年度)"
+    funds = table_rows(document)[3]
+    assert funds[1] == "项目资金总额：" and funds[3] == "年度资金申请总额："
+
+
+def test_a_year_label_not_among_the_kinds_labels_is_a_kind_error(tmp_path):
+    from perfdoc.input.kinds import KindError, read_kind
+    source = (builtin_dir() / "申报表.yaml").read_text(encoding="utf-8")
+    broken = source.replace("    年度资金申请总额: 年度资金申请总额\n", "    年度资金申请总頟: 年度资金申请总额\n")
+    assert broken != source
+    (tmp_path / "申报表.yaml").write_text(broken, encoding="utf-8")
+    shutil.copy(builtin_dir() / "申报表.docx", tmp_path / "申报表.docx")
+    with pytest.raises(KindError, match="年度资金申请总頟"):
+        read_kind(tmp_path / "申报表.yaml")

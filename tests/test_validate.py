@@ -75,7 +75,11 @@ def test_problems_are_sorted_by_file_and_line_across_files(run_cli, tmp_path, mo
 
 def test_strict_turns_warnings_into_a_failure(run_cli):
     assert run_cli("validate", SPECS / "2025").exit_code == 0
-    assert run_cli("validate", "--strict", SPECS / "2025").exit_code == 1
+    strict = run_cli("validate", "--strict", SPECS / "2025")
+    assert strict.exit_code == 1
+    # "0 个错误" and exit 1 would puzzle: the last line says why
+    assert strict.stdout.splitlines()[-2:] == ["0 个错误，3 个警告，23 条提示", "--strict：警告也算失败，退出码为 1"]
+    assert "--strict" not in run_cli("validate", SPECS / "2025").stdout
     assert run_cli("validate", "--strict", SPECS / "2026").exit_code == 0
 
 
@@ -85,6 +89,10 @@ def test_json_format_carries_the_same_problems(run_cli):
     assert [f"{p['path']}:{p['line']}:{p['col']}: {p['severity']}[{p['rule']}]: {p['message']}"
             for p in data["problems"]] == text
     assert data["summary"].startswith("0 个错误")
+    assert (data["errors"], data["warnings"], data["infos"]) == (0, 3, 23)
+    assert (data["strict"], data["exit_code"]) == (False, 0)
+    strict = json.loads(run_cli("validate", "--format", "json", "--strict", SPECS / "2025").stdout)
+    assert (strict["strict"], strict["exit_code"]) == (True, 1)
 
 
 def test_usage_errors_exit_2(run_cli, tmp_path):

@@ -35,10 +35,22 @@ def paragraph(text: str = "", style: str = "TableText", align: str | None = None
 
 
 def page_break() -> str:
-    """A paragraph holding only a page break, 1 pt high so the next page starts with the form."""
-    return ('<w:p><w:pPr><w:pStyle w:val="TableText"/><w:spacing w:before="0" w:after="0" '
-            'w:line="20" w:lineRule="exact"/><w:rPr><w:sz w:val="2"/></w:rPr></w:pPr>'
-            '<w:r><w:rPr><w:sz w:val="2"/></w:rPr><w:br w:type="page"/></w:r></w:p>')
+    """An empty paragraph that starts a new page (w:pageBreakBefore), 1 pt high, off the line grid.
+
+    Not a paragraph holding a w:br page break: when the table before it ends at the foot of a
+    page, such a paragraph flows onto the next page and its break then starts yet another,
+    leaving a blank page. A paragraph that must begin a page does not begin a second one."""
+    return ('<w:p><w:pPr><w:pStyle w:val="TableText"/><w:pageBreakBefore/><w:snapToGrid w:val="0"/>'
+            '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+            '<w:rPr><w:sz w:val="2"/></w:rPr></w:pPr></w:p>')
+
+
+def end_of_document() -> str:
+    """The paragraph Word needs after the last table: 1 pt high, off the line grid (on the grid it
+    is a whole line high and spills onto a blank page of its own when the table ends at the foot
+    of a page), and hidden, so that Word and WPS give it no height at all."""
+    return ('<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="20" '
+            'w:lineRule="exact"/><w:rPr><w:vanish/><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>')
 
 
 class Grid:

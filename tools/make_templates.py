@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from docxkit import Grid, page_break, paragraph, write_docx  # noqa: E402
+from docxkit import Grid, end_of_document, page_break, paragraph, write_docx  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -28,9 +28,7 @@ def projects_loop(form_heading: str, table: str) -> str:
         form_heading,
         table,
         paragraph("{%p endfor %}"),
-        # Word wants a paragraph after the last table; keep it 1 pt high.
-        '<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
-        '<w:rPr><w:sz w:val="2"/></w:rPr></w:pPr></w:p>',
+        end_of_document(),  # Word wants a paragraph after the last table
     ])
 
 
@@ -40,16 +38,19 @@ def 申报表() -> str:
     label = dict(align="center")
     funds = "项目.项目资金"
     rows = [
+        # the 项目名称 row repeats atop every page the form runs onto: a page held alone names its project
         g.row(g.cell(0, 1500, "项目名称", **label), g.cell(1500, 4500, "{{ 项目.项目名称 }}"),
               g.cell(4500, 5500, "项目性质", **label), g.cell(5500, 7150, "{{ 项目.项目性质 }}", **label),
-              g.cell(7150, 8200, "项目类别", **label), g.cell(8200, end, "{{ 项目.项目类别 }}", **label)),
+              g.cell(7150, 8200, "项目类别", **label), g.cell(8200, end, "{{ 项目.项目类别 }}", **label),
+              header=True),
         g.row(g.cell(0, 1500, "主管部门", **label), g.cell(1500, 4500, "{{ 项目.主管部门 }}"),
               g.cell(4500, 6000, "实施单位", **label), g.cell(6000, end, "{{ 项目.实施单位 }}")),
         g.row(g.cell(0, 1500, "计划开始日期", **label), g.cell(1500, 4500, "{{ 项目.计划开始日期 }}", **label),
               g.cell(4500, 6000, "计划完成日期", **label), g.cell(6000, end, "{{ 项目.计划完成日期 }}", **label)),
         g.row(g.cell(0, 1500, "项目资金（元）", vmerge="restart", **label),
-              g.cell(1500, 3150, "项目资金总额："), g.cell(3150, 4500, "{{ %s.项目资金总额 }}" % funds, align="right"),
-              g.cell(4500, 6600, "年度资金申请总额："), g.cell(6600, end, "{{ %s.年度资金申请总额 }}" % funds, align="right")),
+              # labels that differ by year come from the kind's `labels` (申报表.yaml)
+              g.cell(1500, 3150, "{{ 栏目.项目资金总额 }}"), g.cell(3150, 4500, "{{ %s.项目资金总额 }}" % funds, align="right"),
+              g.cell(4500, 6600, "{{ 栏目.年度资金申请总额 }}"), g.cell(6600, end, "{{ %s.年度资金申请总额 }}" % funds, align="right")),
         g.row(g.cell(0, 1500, vmerge="continue"),
               g.cell(1500, 3150, "其中：财政资金"),
               g.cell(3150, 4500, "{{ %s.项目资金总额明细.财政资金 }}" % funds, align="right"),
@@ -72,13 +73,14 @@ def 申报表() -> str:
               g.cell(4000, 6600, "三级指标", keep_next=True, **label),
               g.cell(6600, end, "年度(/项目)指标值", keep_next=True, **label)),
         g.tag_row("{%tr for 行 in 项目.绩效指标 %}"),
+        # {%keep %}: rows keep together in blocks that never cross a page (output/pagination.py)
         g.row(g.cell(0, 1500, vmerge="continue"),
-              g.cell(1500, 2750, "{%vm 行.合并.一级指标 %}{{ 行.一级指标 }}", **label),
+              g.cell(1500, 2750, "{%keep 行.分页 %}{%vm 行.合并.一级指标 %}{{ 行.一级指标 }}", **label),
               g.cell(2750, 4000, "{%vm 行.合并.二级指标 %}{{ 行.二级指标 }}", **label),
               g.cell(4000, 6600, "{{ 行.三级指标 }}"), g.cell(6600, end, "{{ 行.指标值 }}")),
         g.tag_row("{%tr endfor %}"),
     ]
-    heading = paragraph("财政项目支出绩效目标申报表", "FormTitle") + paragraph("({{ 年度 }}年度)", "FormYear")
+    heading = paragraph("财政项目支出绩效目标申报表", "FormTitle") + paragraph("{{ 栏目.表头年度 }}", "FormYear")
     return projects_loop(heading, g.table(*rows))
 
 
@@ -100,9 +102,9 @@ def _facts_2020() -> str:
     g = Grid(0, 2500, 2700, 4800, 5500, 7300, 8000, 9638)
     end = 9638
 
-    def pair(left: str, right: str) -> str:
+    def pair(left: str, right: str, header: bool = False) -> str:
         return g.row(g.cell(0, 2500, f"{left}："), g.cell(2500, 5500, value_of(left)),
-                     g.cell(5500, 7300, f"{right}："), g.cell(7300, end, value_of(right)))
+                     g.cell(5500, 7300, f"{right}："), g.cell(7300, end, value_of(right)), header=header)
 
     def long_text(key: str) -> str:
         return g.row(g.cell(0, 2500, f"{key}："), g.cell(2500, end, value_of(key)), split=True)
@@ -114,7 +116,7 @@ def _facts_2020() -> str:
 
     section = g.cell(0, end, body=paragraph("本项目上年度市级财政资金使用情况", "TableSection"))
     return g.table(
-        pair("项目名称", "项目类别"),
+        pair("项目名称", "项目类别", header=True),  # repeats atop each page the long texts run onto
         pair("计划开始日期", "计划完成日期"),
         pair("是否含有政府购买服务", "绩效类型"),
         *(long_text(key) for key in ("项目概况", "立项依据", "项目设立的必要性", "保证项目实施的制度、措施",
@@ -136,7 +138,7 @@ def _targets_2020() -> str:
                 ((0, 1500, "一级目标"), (1500, 2800, "二级目标"), (2800, 5900, "三级目标"), (5900, 9638, "指标目标值"))),
               header=True),
         g.tag_row("{%tr for 行 in 项目.绩效目标 %}"),
-        g.row(g.cell(0, 1500, "{%vm 行.合并.一级目标 %}{{ 行.一级目标 }}", **centre),
+        g.row(g.cell(0, 1500, "{%keep 行.分页 %}{%vm 行.合并.一级目标 %}{{ 行.一级目标 }}", **centre),
               g.cell(1500, 2800, "{%vm 行.合并.二级目标 %}{{ 行.二级目标 }}", **centre),
               g.cell(2800, 5900, "{{ 行.三级目标 }}"), g.cell(5900, 9638, "{{ 行.指标目标值 }}")),
         g.tag_row("{%tr endfor %}"),
@@ -161,13 +163,15 @@ def 自评表() -> str:
     Nine indicator columns do not fit A4 portrait legibly in 五号, so this table is set in 小五
     (style 表格文字（小五）). The label column is two characters wide (年度/总体/目标, as printed in
     the seed); 一级 holds 满意度指标 on one line; 实际完成值, the longest text, is the widest column.
+    得分 holds `100.00` on one line (8540 − 7830 less the cell margins is 31.5 pt; 100.00 in 小五 is
+    about 25 pt); the width comes from 偏差原因分析及改进措施, so the table stays as wide.
     """
-    g = Grid(0, 560, 1640, 2720, 4120, 5420, 6840, 7270, 7400, 7830, 8470, 9638, text_style="TableTextSmall")
+    g = Grid(0, 560, 1640, 2720, 4120, 5420, 6840, 7270, 7400, 7830, 8540, 9638, text_style="TableTextSmall")
     end = 9638
     centre, right = dict(align="center"), dict(align="right")
     funds = "项目.项目资金"
     amount_columns = [(2720, 4120), (4120, 5420), (5420, 6840)]
-    score_columns = [(6840, 7400), (7400, 8470), (8470, end)]
+    score_columns = [(6840, 7400), (7400, 8540), (8540, end)]
 
     def labels(bounds, texts):
         return [g.cell(a, b, text, **centre) for (a, b), text in zip(bounds, texts)]
@@ -183,7 +187,7 @@ def 自评表() -> str:
         return g.row(g.cell(0, 560, vmerge="continue"), g.cell(560, 2720, name), *amounts, *score)
 
     rows = [
-        g.row(g.cell(0, 1640, "项目名称", **centre), g.cell(1640, end, "{{ 项目.项目名称 }}")),
+        g.row(g.cell(0, 1640, "项目名称", **centre), g.cell(1640, end, "{{ 项目.项目名称 }}"), header=True),
         g.row(g.cell(0, 1640, "主管部门", **centre), g.cell(1640, 5420, "{{ 项目.主管部门 }}"),
               g.cell(5420, 6840, "实施单位", **centre), g.cell(6840, end, "{{ 项目.实施单位 }}")),
         # half-width parentheses, as the seed prints them: (元) fits the two-character column
@@ -200,19 +204,19 @@ def 自评表() -> str:
         g.row(g.cell(0, 560, vmerge="continue"),
               g.cell(560, 5420, "{{ 项目.预期目标 }}"), g.cell(5420, end, "{{ 项目.实际完成情况 }}"), split=True),
         g.row(g.cell(0, 560, "绩效指标", vmerge="restart", **centre),
-              *labels([(560, 1640), (1640, 2720), (2720, 4120), (4120, 5420), (5420, 7270), (7270, 7830), (7830, 8470), (8470, end)],
+              *labels([(560, 1640), (1640, 2720), (2720, 4120), (4120, 5420), (5420, 7270), (7270, 7830), (7830, 8540), (8540, end)],
                       ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"))),
         g.tag_row("{%tr for 行 in 项目.绩效指标 %}"),
         g.row(g.cell(0, 560, vmerge="continue"),
-              g.cell(560, 1640, "{%vm 行.合并.一级指标 %}{{ 行.一级指标 }}", **centre),
+              g.cell(560, 1640, "{%keep 行.分页 %}{%vm 行.合并.一级指标 %}{{ 行.一级指标 }}", **centre),
               g.cell(1640, 2720, "{%vm 行.合并.二级指标 %}{{ 行.二级指标 }}", **centre),
               g.cell(2720, 4120, "{{ 行.三级指标 }}"), g.cell(4120, 5420, "{{ 行.年度指标值 }}"),
               g.cell(5420, 7270, "{{ 行.实际完成值 }}"), g.cell(7270, 7830, "{{ 行.分值 }}", **centre),
-              g.cell(7830, 8470, "{{ 行.得分 }}", **centre), g.cell(8470, end, "{{ 行.偏差原因分析及改进措施 }}"),
+              g.cell(7830, 8540, "{{ 行.得分 }}", **centre), g.cell(8540, end, "{{ 行.偏差原因分析及改进措施 }}"),
               split=True),
         g.tag_row("{%tr endfor %}"),
         g.row(g.cell(0, 7270, "总分", **centre), g.cell(7270, 7830, "{{ 项目.总分.分值 }}", **centre),
-              g.cell(7830, 8470, "{{ 项目.总分.得分 }}", **centre), g.cell(8470, end)),
+              g.cell(7830, 8540, "{{ 项目.总分.得分 }}", **centre), g.cell(8540, end)),
     ]
     heading = paragraph("财政项目支出绩效自评表", "FormTitle") + paragraph("({{ 年度 }}年度)", "FormYear")
     return projects_loop(heading, g.table(*rows))

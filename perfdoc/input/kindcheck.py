@@ -2,6 +2,9 @@
 every value of the shape the code expects, every field a rule names present — each problem as
 `file:line:col`. A kind file travels with restyled templates, so it is input like any spec: a
 mistake in it must never become a traceback, nor a check silently switched off.
+
+A new key in kind files is added here too (TOP, CHECKS, _field): the built-in kinds are checked
+by the test suite, so a key the code reads but this schema lacks fails there first.
 """
 from __future__ import annotations
 
@@ -153,7 +156,8 @@ def _field(column: bool = False) -> Check:
         keys = {"type": _text, "label": _text, "required": _bool, "unit_default": _bool, "in_year": _bool,
                 "known": _texts, "warn_empty": _bool, "format": _format, "computed": _text}
         if not column:
-            keys.update(fields=_subfields, columns=_columns, merge=_texts, value_column=_text)
+            keys.update(fields=_subfields, columns=_columns, merge=_texts, value_column=_text,
+                        followed_by=_path())
         if not c.mapping(node, where, keys):
             return
         kind_node = node.get("type")
@@ -240,7 +244,7 @@ def _pairs(c: KindChecker, node: Node, where: str) -> None:
 
 
 CHECKS = {"budget": _path(("amount",)), "date_range": _paths(("date",), 2), "not_below": _pairs,
-          "system_spelling": _bool}
+          "system_spelling": _bool, "history": _paths()}
 
 
 def _options(c: KindChecker, node: Node, where: str) -> None:
@@ -262,11 +266,32 @@ def _fields_top(c: KindChecker, node: Node, where: str) -> None:
     _fields_map(c, node, "fields", column=False)
 
 
+def _labels(c: KindChecker, node: Node, where: str) -> None:
+    """Words the form prints that differ by year: `名字: 文字` ({年度} stands for the year)."""
+    if not isinstance(node, Mapping):
+        c.error(node, f"“{where}”应是若干“名字: 文字”，而不是{_shape(node)}")
+        return
+    for key, value in node.items:
+        c.text(value, f"{where}.{key.text}")
+
+
+def _labels_by_year(c: KindChecker, node: Node, where: str) -> None:
+    for item in c.list_of(node, where, lambda c2, n, w: None):
+        if not isinstance(item, Mapping) or item.get("years") is None:
+            c.error(item, f"“{where}”的每一项应写明 years 和要替换的文字")
+            continue
+        _ints(c, item.get("years"), f"{where}.years")
+        for key, value in item.items:
+            if key.text != "years":
+                c.text(value, f"{where}.{key.text}")
+
+
 TOP: dict[str, Check] = {
     "name": _name, "title": _text, "description": _text, "years": _ints, "template": _template,
     "summary_title": _pattern({"单位", "年度"}), "file_name": _pattern(None), "fields": _fields_top,
     "sums": lambda c, n, w: c.list_of(n, w, _sum), "frameworks": lambda c, n, w: c.list_of(n, w, _framework),
     "checks": lambda c, n, w: c.mapping(n, w, CHECKS), "options": _options,
+    "labels": _labels, "labels_by_year": _labels_by_year,
 }
 def check_kind_text(path: Path, text: str) -> list[Problem]:
     """Every problem of one kind definition's text, each with its line and column."""

@@ -54,6 +54,7 @@ class FieldSpec:
     value_column: str = ""
     format: str = ""                              # "amount": text printed as typed, checked as 元
     computed: str = ""                            # a formula in figures.FORMULAS: printed when left blank
+    followed_by: str = ""                         # indicators: the row after the last one (自评表: 总分)
 
     def child(self, key: str) -> "FieldSpec | None":
         for spec in self.fields or self.columns:
@@ -101,6 +102,10 @@ class FormKind:
     options: dict = field(default_factory=dict, hash=False, compare=False)
     # Which fields the form's rules look at (rules/form_rules.py): budget, date_range, not_below.
     checks: dict = field(default_factory=dict, hash=False, compare=False)
+    # Printed words that differ from year to year (栏目 in the template): the usual ones, and
+    # (years, replacements) for the years that print otherwise.
+    labels: dict = field(default_factory=dict, hash=False, compare=False)
+    labels_by_year: tuple = field(default=(), hash=False, compare=False)
 
     def field(self, key: str) -> FieldSpec | None:
         for spec in self.fields:
@@ -120,6 +125,14 @@ class FormKind:
 
     def framework_for(self, year: int) -> Framework | None:
         return next((f for f in self.frameworks if year in f.years), None)
+
+    def labels_for(self, year: int) -> dict[str, str]:
+        """The printed words of `year`'s form, {年度} filled in: (2025年度), but （2024年度）."""
+        labels = dict(self.labels)
+        for years, replacements in self.labels_by_year:
+            if year in years:
+                labels.update(replacements)
+        return {key: text.replace("{年度}", str(year)) for key, text in labels.items()}
 
 
 def builtin_dir() -> Path:
@@ -239,6 +252,8 @@ def read_kind(path: Path) -> FormKind:
             source=path,
             options=data.get("options", {}) or {},
             checks=data.get("checks", {}) or {},
+            labels=_labels(data.get("labels")),
+            labels_by_year=_labels_by_year(data.get("labels_by_year"), _labels(data.get("labels"))),
         )
     except KindError as exc:  # the checks of kindcheck.py, or a field's type or format from _field
         if exc.problems:
@@ -303,7 +318,30 @@ def _field(key: str, data: dict) -> FieldSpec:
         value_column=data.get("value_column", ""),
         format=_field_format(key, data.get("format", "")),
         computed=data.get("computed", ""),
+        followed_by=data.get("followed_by", ""),
     )
+
+
+def _labels(data) -> dict[str, str]:
+    """A kind's `labels`: printed words by name, each a text."""
+    labels = dict(data or {})
+    for key, text in labels.items():
+        if not isinstance(text, str):
+            raise KindError(f"labels 中“{key}”的值应为文字，而不是 {text!r}")
+    return labels
+
+
+def _labels_by_year(data, labels: dict[str, str]) -> tuple:
+    """A kind's `labels_by_year`: for some years, other words for names that `labels` defines."""
+    entries = []
+    for entry in data or ():
+        years = tuple(entry["years"])
+        replacements = _labels({k: v for k, v in entry.items() if k != "years"})
+        unknown = sorted(set(replacements) - set(labels))
+        if unknown:  # a misspelt name would silently print the usual words
+            raise KindError(f"labels_by_year 中的“{'、'.join(unknown)}”在 labels 中没有定义")
+        entries.append((years, replacements))
+    return tuple(entries)
 
 
 def _field_format(key: str, name: str) -> str:

@@ -7,6 +7,7 @@ float). Instead the parser's event stream is composed here into `Mapping`, `Sequ
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -23,6 +24,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 # A spec is a page of a form, not a database: anything this large is a mistake (or an attack).
 MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 100  # levels of lists and mappings; a spec has four or five
 MAX_NODES = 200_000
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _QUOTES = {"'", '"'}
@@ -88,7 +90,7 @@ def load_file(path: Path) -> tuple[Node | None, list[Problem]]:
         raise LoadError([Problem(path, 1, 1, "error", "file-unreadable",
                                  f"无法读取文件：{exc.strerror or exc}")]) from None
     text, warnings = decode(path, raw)
-    return load_text(path, text), warnings
+    return load_text(path, text, warnings), warnings
 
 
 def decode(path: Path, raw: bytes) -> tuple[str, list[Problem]]:
@@ -109,8 +111,12 @@ def decode(path: Path, raw: bytes) -> tuple[str, list[Problem]]:
                           "文件是 GBK/GB18030 编码（Windows 记事本的默认编码），已按此读取；请另存为 UTF-8")]
 
 
-def load_text(path: Path, text: str) -> Node | None:
-    """Compose YAML text into nodes, refusing duplicate keys, aliases and multiple documents."""
+def load_text(path: Path, text: str, warnings: list[Problem] | None = None) -> Node | None:
+    """Compose YAML text into nodes, refusing duplicate keys, aliases and multiple documents;
+    warnings (text folded or cut by a comment) go to `warnings` when given."""
+    invisible_break = _invisible_break(path, text)
+    if invisible_break:
+        raise LoadError([invisible_break])
     composer = _Composer(path)
     parser = _Loader(text)
     try:
@@ -123,13 +129,93 @@ def load_text(path: Path, text: str) -> Node | None:
         pass
     except yaml.MarkedYAMLError as exc:
         raise LoadError([_syntax_problem(path, text, exc)]) from None
+    except yaml.reader.ReaderError as exc:  # a raw control character: libyaml gives only an offset
+        raise LoadError([_control_character(path, text, exc.position, exc.character)]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - errors without a mark are rare
-        raise LoadError([Problem(path, 1, 1, "error", "yaml-syntax", f"YAML 语法错误：{exc}")]) from None
+        raise LoadError([Problem(path, 1, 1, "error", "yaml-syntax", "YAML 语法错误：文件无法解析")]) from None
     finally:
         parser.dispose()
     if composer.problems:
         raise LoadError(composer.problems)
+    if warnings is not None:
+        warnings += composer.warnings + _comments_in_values(path, text, composer.root)
     return composer.root
+
+
+# U+0085, U+2028, U+2029: line breaks to YAML (every later line number shifts), invisible to an author.
+_INVISIBLE_BREAKS = {"\x85": "下一行符 NEL", "\u2028": "行分隔符", "\u2029": "段分隔符"}
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of a character offset, lines counted at \\n only (as editors do)."""
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+
+
+def _invisible_break(path: Path, text: str) -> Problem | None:
+    found = [at for at in (text.find(c) for c in _INVISIBLE_BREAKS) if at >= 0]
+    if not found:
+        return None
+    at = min(found)
+    char = text[at]
+    return Problem(path, *_line_col(text, at), "error", "control-char",
+                   f"这里有一个看不见的 Unicode 换行符 U+{ord(char):04X}（{_INVISIBLE_BREAKS[char]}），"
+                   "YAML 会把它当作换行：请删除它（多半是从网页或其他软件复制来的）")
+
+
+def _control_character(path: Path, text: str, position: int, character) -> Problem:
+    code = character if isinstance(character, int) else ord(character or "\0")
+    # libyaml counts the offset in UTF-8 bytes; find the character there (and trust only a match)
+    at = len(text.encode("utf-8")[:max(position, 0)].decode("utf-8", "ignore"))
+    if at >= len(text) or ord(text[at]) != code:
+        at = next((i for i, c in enumerate(text) if ord(c) == code), 0)
+    line, col = _line_col(text, at)
+    return Problem(path, line, col, "error", "control-char",
+                   f"这里有一个看不见的控制字符 U+{code:04X}，YAML 不允许（也无法写入 Word）：请删除它"
+                   "（多半是从网页或其他软件复制来的）")
+
+
+_SPACES_HASH = re.compile(r" +#")
+
+
+def _comments_in_values(path: Path, text: str, root: Node | None) -> list[Problem]:
+    """Text after ` #` in an unquoted value is a YAML comment and silently dropped
+    (`减轻家长接送负担 #含寄宿生`). Warn where that looks like content: one space before the #,
+    or none after it — perfdoc's own comments have two spaces before and one after."""
+    if " #" not in text or root is None:  # the common case, at the speed of a substring search
+        return []
+    candidates = [m.end() - 1 for m in _SPACES_HASH.finditer(text)
+                  if m.start() and text[m.start() - 1] not in "\n\t#"
+                  and (m.end() - m.start() == 2 or text[m.end():m.end() + 1] not in ("", " ", "\t", "\n", "#"))]
+    if not candidates:
+        return []
+    ends = {node.span[1]: node for node in _plain_values(root)}
+    problems = []
+    for hash_at in candidates:
+        before = text.rfind("\n", 0, hash_at) + 1
+        gap = len(text[before:hash_at]) - len(text[before:hash_at].rstrip(" "))
+        value = ends.get(hash_at - gap)
+        if value is None:
+            continue
+        line_end = text.find("\n", hash_at)
+        comment = text[hash_at: line_end if line_end >= 0 else len(text)].rstrip()
+        problems.append(Problem(path, *_line_col(text, hash_at), "warning", "comment-in-value",
+                                f"“{value.text}”之后的“{comment}”被 YAML 当作注释，不会打印；若它是内容，"
+                                f"请给整个值加引号：\"{value.text} {comment}\""))
+    return problems
+
+
+def _plain_values(node: Node):
+    """Every unquoted scalar value in the tree (keys are never cut by a comment that matters)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if type(node) is Scalar:
+            if not node.style:
+                yield node
+        elif type(node) is Mapping:
+            stack.extend(value for _, value in node.items)
+        else:
+            stack.extend(node.items)
 
 
 def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Problem:
@@ -140,10 +226,90 @@ def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Problem
     bad = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in bad[: max(col, 1) + 1] or "tab" in what.lower():
         return Problem(path, line, col, "error", "yaml-syntax", "YAML 缩进中有制表符（Tab），请改用空格缩进")
-    colon = _misspelt_colon(lines, line)
-    if colon:
-        return Problem(path, colon[0], colon[1], "error", "yaml-syntax", colon[2])
-    return Problem(path, line, col, "error", "yaml-syntax", f"YAML 语法错误：{_SYNTAX_HINTS.get(what, what)}")
+    for explain in (_misspelt_colon, _value_needing_quotes, _dash_without_space, _misaligned):
+        found = explain(lines, line)
+        if found:
+            return Problem(path, found[0], found[1], "error", "yaml-syntax", found[2])
+    hint = _SYNTAX_HINTS.get(what) or (what if not what.isascii() else _SYNTAX_FALLBACK)
+    return Problem(path, line, col, "error", "yaml-syntax", f"YAML 语法错误：{hint}")
+
+
+_KEY_VALUE = re.compile(r"^(\s*(?:-\s+)?)([^\s#:][^:]*?):[ \t]+(\S.*?)\s*$")
+_BLOCK_HEADER = re.compile(r"^[|>](?:[-+]?[1-9]?|[1-9][-+])(?:\s+#.*)?$")
+_NEEDS_QUOTES = (">", "|", "!", "&", "*", "%", "@", "`", "- ", "? ")
+
+
+def _value_needing_quotes(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """A value that begins with one of YAML's own signs (`指标值: >90%`): the parser reads a
+    block, a tag, an anchor… and fails on what follows. Point at the value and say to quote it."""
+    for number in range(line, max(line - 2, 0), -1):
+        found = _KEY_VALUE.match(lines[number - 1]) if number <= len(lines) else None
+        if not found or _BLOCK_HEADER.match(found.group(3)):
+            continue
+        value = found.group(3)
+        closing = value[1:].find(value[0]) + 1 if value[0] in _QUOTES else 0
+        if closing and value[closing + 1:].strip() and not value[closing + 1:].lstrip().startswith("#"):
+            return (number, found.start(3) + 1,
+                    f"YAML 语法错误：引号之后还有文字：引号要包住整个值，或者去掉引号，"
+                    f"如 {found.group(2)}: {value[1:closing]}{value[closing + 1:]}")
+        header = re.match(r"(\|[-+]?|>[-+])\s+[^\s#]", value)
+        if header:  # `年度总体目标: |- 第一段…`: the text belongs on the lines below
+            return (number, found.start(3) + 1,
+                    f"YAML 语法错误：“{header.group(1)}”之后要换行：文字从下一行开始写，每段一行、缩进两格"
+                    f"（若“{value}”本身是要印出的文字，请给整个值加引号）")
+        sign = next((s for s in _NEEDS_QUOTES if value.startswith(s)), None)
+        if sign:
+            return (number, found.start(3) + 1,
+                    f"YAML 语法错误：以 {sign.strip()} 开头的值请加引号，如 {found.group(2)}: \"{value}\"")
+    return None
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _key_column(text: str) -> int:
+    """Where a line's key starts: after its indentation and any "- "."""
+    found = re.match(r"\s*(?:-\s+)?", text)
+    return found.end()
+
+
+def _dash_without_space(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """`-一级指标: …`: a list row's dash needs a space after it."""
+    for number in range(line, max(line - 2, 0), -1):
+        text = lines[number - 1] if number <= len(lines) else ""
+        if re.match(r"\s*-[^\s-]", text):
+            rest = text.strip()[1:]
+            return (number, _indent(text) + 1, f"YAML 语法错误：列表行的“-”之后要有一个空格：写作“- {rest}”")
+    return None
+
+
+def _misaligned(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """A key indented one space too many or too few, or a list row without its "- ": say which
+    line is out of line with which, instead of libyaml's guess."""
+    if not 0 < line <= len(lines) or not lines[line - 1].strip() or lines[line - 1].lstrip().startswith("#"):
+        return None
+    here = lines[line - 1]
+    earlier = [(n, t) for n, t in enumerate(lines[: line - 1], 1) if t.strip() and not t.lstrip().startswith("#")]
+    if not earlier:
+        return None
+    number, above = earlier[-1]
+    column, above_column = _key_column(here), _key_column(above)
+    key = here[column:].split(":")[0].strip() or here.strip()
+    above_key = above[above_column:].split(":")[0].strip()
+    if column == above_column or above.rstrip().endswith(":"):
+        return None
+    dashes = {_indent(t) for _, t in earlier if t.lstrip().startswith("- ")}
+    if column in dashes and not here.lstrip().startswith("- "):
+        return (line, column + 1, f"YAML 语法错误：“{key}”与上面列表的“- ”对齐，却没有以“- ”开头："
+                                  f"列表的每一行以“- ”开头，如“- {key}: …”")
+    if column > above_column:
+        return (line, column + 1, f"YAML 语法错误：缩进不对：“{key}”比上一行（第 {number} 行）的“{above_key}”"
+                                  f"多缩进了 {column - above_column} 格；同一组的各项要左对齐（空格数相同）")
+    if column not in {_key_column(t) for _, t in earlier}:
+        return (line, column + 1, f"YAML 语法错误：缩进不对：“{key}”缩进了 {column} 格，与上面各行都对不齐"
+                                  f"（上一行“{above_key}”是 {above_column} 格）；同一组的各项要左对齐（空格数相同）")
+    return None
 
 
 def _misspelt_colon(lines: list[str], line: int) -> tuple[int, int, str] | None:
@@ -153,6 +319,8 @@ def _misspelt_colon(lines: list[str], line: int) -> tuple[int, int, str] | None:
     """
     for number in range(max(line - 2, 1), min(line, len(lines)) + 1):
         content = lines[number - 1].split(" #")[0]
+        if content.lstrip().startswith("- "):  # a list row: its first key follows the "- "
+            content = " " * _key_column(content) + content[_key_column(content):]
         if ": " in content or content.rstrip().endswith(":") or content.lstrip().startswith(("#", "- ")):
             continue
         for mark, why in (("：", "用了全角冒号“：”"), (":", "冒号后缺少空格")):
@@ -171,7 +339,19 @@ _SYNTAX_HINTS = {
     "did not find expected key": "缩进不一致，找不到预期的键",
     "did not find expected '-' indicator": "列表缩进不一致，找不到预期的“- ”",
     "found unexpected end of stream": "文件意外结束（引号或括号未闭合？）",
+    "exceeded maximum nesting depth": "嵌套过深（括号或缩进超过一千层），不像一份项目规格",
+    "did not find expected comment or line break": "值之后还有多余的内容（引号没有包住整个值？值以特殊符号开头时请给整个值加引号）",
+    "did not find expected whitespace or line break": "值以特殊符号开头时请给整个值加引号",
+    "did not find expected alphabetic or numeric character": "值以 & 或 * 开头时请给整个值加引号",
+    "block sequence entries are not allowed in this context": "此处不能以“- ”开始列表（值以“- ”开头时请加引号）",
+    "found unknown escape character": "双引号中有无法识别的反斜杠转义（如 \\d）：含反斜杠的文字请改用单引号",
+    "did not find expected node content": "这里缺少内容（值以 , [ ] { } 等符号开头时请给整个值加引号）",
+    "did not find expected ',' or '}'": "{…} 写法没有闭合：请改用分行的写法，每项一行“键: 值”",
+    "did not find expected ',' or ']'": "[…] 写法没有闭合：请改用分行的写法，每项一行“- 值”",
+    "found unexpected ':'": "此处不能出现冒号（值中含“: ”时请给整个值加引号）",
+    "found a tab character that violates indentation": "YAML 缩进中有制表符（Tab），请改用空格缩进",
 }
+_SYNTAX_FALLBACK = "这里无法解析：请检查缩进（同一组的各项左对齐）、冒号（“键: 值”）和引号；值以特殊符号开头时请给整个值加引号"
 
 
 class _Composer:
@@ -186,14 +366,18 @@ class _Composer:
         self.documents = 0
         self.nodes = 0
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def feed(self, event) -> None:
         # The hot loop of validate: events in order of frequency, positions read inline.
         kind = type(event)
         if kind is yaml.ScalarEvent:
-            mark, style = event.start_mark, event.style or ""
-            self._add(Scalar(event.value, mark.line + 1, mark.column + 1, style in _QUOTES, style,
-                             (mark.index, event.end_mark.index)))
+            mark, end, style = event.start_mark, event.end_mark, event.style or ""
+            scalar = Scalar(event.value, mark.line + 1, mark.column + 1, style in _QUOTES, style,
+                            (mark.index, end.index))
+            if event.anchor or event.tag or (end.line != mark.line and style != "|"):
+                self._unusual(event, scalar)  # rare: kept out of the hot path
+            self._add(scalar)
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             node = self.stack.pop()
             if kind is yaml.MappingEndEvent:
@@ -202,18 +386,49 @@ class _Composer:
             self._attach(node)
         elif kind is yaml.MappingStartEvent:
             mark = event.start_mark
+            if event.tag:
+                self._unusual(event, None)
             self._open(Mapping(mark.line + 1, mark.column + 1))
             self.pending_key.append(None)
             self.seen_keys.append({})
         elif kind is yaml.SequenceStartEvent:
             mark = event.start_mark
+            if event.tag:
+                self._unusual(event, None)
             self._open(Sequence(mark.line + 1, mark.column + 1))
         elif kind is yaml.DocumentStartEvent:
             self.documents += 1
             if self.documents == 2:
                 self._fail(event, "multiple-documents", "一个文件只能有一个 YAML 文档（出现了第二个“---”）")
         elif kind is yaml.AliasEvent:
-            self._fail(event, "yaml-alias", f"不支持 YAML 别名（*{event.anchor}）：请把内容直接写出")
+            self._fail(event, "yaml-alias", f"不支持 YAML 别名（*{event.anchor}）：请把内容直接写出；"
+                                            f"若“*{event.anchor}”是要印出的文字，以 * 开头的值请加引号")
+
+    def _unusual(self, event, scalar: Scalar | None) -> None:
+        """An anchor, a tag, or a scalar over several lines: each hides what the author meant."""
+        line, col = self._pos(event)
+        if event.tag:
+            shown = "!!" + event.tag[len(_YAML_TAG):] if event.tag.startswith(_YAML_TAG) else event.tag
+            self.problems.append(Problem(self.path, line, col, "error", "yaml-tag",
+                                         f"不支持 YAML 标签“{shown}”（perfdoc 不按标签转换任何内容）："
+                                         f"若它是要印出的文字，以 ! 开头的值请加引号"))
+        if event.anchor and scalar is not None:  # an anchored list or mapping is harmless until an alias
+            self.problems.append(Problem(self.path, line, col, "error", "yaml-anchor",
+                                         f"以 & 开头的值请加引号：YAML 把“&{event.anchor}”读作锚点，"
+                                         f"它会从值中消失"))
+        if scalar is not None and not event.anchor and not event.tag:
+            self._folded(scalar, event.end_mark.line - event.start_mark.line)
+
+    def _folded(self, scalar: Scalar, lines_after: int) -> None:
+        """Warn of a value written over several lines that YAML joins into one paragraph."""
+        if lines_after < 1 or (scalar.style == ">" and lines_after < 3):
+            return  # `键: >` and one line of text (its end mark is two lines down): nothing is joined
+        pending = self.pending_key[-1] if self.stack and type(self.stack[-1]) is Mapping else None
+        key = pending.text if pending is not None else "键"
+        self.warnings.append(Problem(
+            self.path, scalar.line, scalar.col, "warning", "folded-text",
+            f"“{key}”的文字写成了多行，YAML 会把这几行合并成一段（行间以空格连接）：要按行分段，"
+            f"请写作“{key}: |-”，下一行起每段一行、缩进两格"))
 
     def _pos(self, event) -> tuple[int, int]:
         return event.start_mark.line + 1, event.start_mark.column + 1
@@ -231,6 +446,11 @@ class _Composer:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             self._too_many()
+        if len(self.stack) >= MAX_DEPTH:
+            # Our own bound, not libyaml's (older libyaml has none): a spec is a few levels deep.
+            self.problems.append(Problem(self.path, node.line, node.col, "error", "yaml-syntax",
+                                         f"YAML 语法错误：嵌套过深（括号或缩进超过 {MAX_DEPTH} 层），不像一份项目规格"))
+            raise _Stop
         self.stack.append(node)
 
     def _add(self, scalar: Scalar) -> None:
@@ -246,12 +466,27 @@ class _Composer:
     def _take_key(self, key: Scalar) -> None:
         seen = self.seen_keys[-1]
         if key.text in seen:
-            self.problems.append(Problem(
-                self.path, key.line, key.col, "error", "duplicate-key",
-                f"重复的键“{key.text}”（第 {seen[key.text]} 行已有）：YAML 只会保留后一个，前一个的内容将丢失"))
+            self._duplicate(key, seen)
         else:
             seen[key.text] = key.line
         self.pending_key[-1] = key
+
+    def _duplicate(self, key: Scalar, seen: dict) -> None:
+        row = self.stack[-1]
+        # a row's first key again: the next row, written without its "- ", ran into this one
+        if len(self.stack) > 1 and type(self.stack[-2]) is Sequence and row.items and row.items[0][0].text == key.text:
+            if _MISSING_DASH not in seen:  # its other keys repeat for the same reason: say it once
+                seen[_MISSING_DASH] = key.line
+                self.problems.append(Problem(
+                    self.path, key.line, key.col, "error", "duplicate-key",
+                    f"重复的键“{key.text}”（第 {seen[key.text]} 行已有）：是否漏写了这一行开头的“- ”？"
+                    f"列表的每一行以“- ”开头，如“- {key.text}: …”"))
+            return
+        if _MISSING_DASH in seen:
+            return
+        self.problems.append(Problem(
+            self.path, key.line, key.col, "error", "duplicate-key",
+            f"重复的键“{key.text}”（第 {seen[key.text]} 行已有）：YAML 只会保留后一个，前一个的内容将丢失"))
 
     def _attach(self, node: Node) -> None:
         if not self.stack:
@@ -268,6 +503,10 @@ class _Composer:
         else:
             top.items.append((self.pending_key[-1], node))
             self.pending_key[-1] = None
+
+
+_MISSING_DASH = "\0missing-dash"  # a marker in a row's seen keys: no key can hold a NUL
+_YAML_TAG = "tag:yaml.org,2002:"
 
 
 class _Stop(Exception):

@@ -31,6 +31,7 @@ _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # More than any budget (a trillion trillion 元): Decimal's 28 digits must hold every sum exactly.
 MAX_AMOUNT_DIGITS = 18
 YEARS = range(1900, 2101)
+_THOUSANDS = re.compile(r"^[0-9]{3}(?:\.[0-9]*)?$")  # what is left of 1,000,000.00 after a {…} split
 
 
 class _Reader:
@@ -41,29 +42,56 @@ class _Reader:
         self.problems: list[Problem] = []
         self.lines: dict[str, tuple[int, int]] = {}
         self.suggested: set[str] = set()  # keys already offered as "did you mean"
+        self.unindented: set[str] = set()  # groups whose keys were written without their indentation
 
     def report(self, node_or_loc, rule: str, message: str, severity: str = "error") -> None:
         line, col = (node_or_loc.line, node_or_loc.col) if hasattr(node_or_loc, "line") else node_or_loc
         self.problems.append(Problem(self.path, line, col, severity, rule, message))
 
     # -- mappings --------------------------------------------------------------------------
-    def mapping(self, node: Node | None, label: str, known: list[str]) -> dict[str, tuple[Scalar, Node]]:
-        """Check a mapping's keys against the known ones; return {key: (key node, value node)}."""
+    def mapping(self, node: Node | None, label: str, known: list[str], *, suggest_from: list[str] = (),
+                children: dict[str, FieldSpec] | None = None) -> dict[str, tuple[Scalar, Node]]:
+        """Check a mapping's keys against the known ones; return {key: (key node, value node)}.
+
+        `children` maps a key of a group below to its group: such a key written here lost its
+        indentation. A key of digits after an amount is a {…} line split at a thousands comma."""
         if node is None:
             return {}
         if not isinstance(node, Mapping):
             self.report(node, "type", f"“{label}”应为若干“键: 值”，实际是{_describe(node)}")
             return {}
         found = {}
-        for key, value in node.items:
+        for index, (key, value) in enumerate(node.items):
             if key.text in known:
                 found[key.text] = (key, value)
-                continue
-            self.report(key, "unknown-key", f"“{label}”中没有“{key.text}”这一项{_suggest(key.text, known)}")
-            close = closest(key.text, known)
-            if close:
-                self.suggested.add(close)
+            elif children and key.text in children:
+                group = children[key.text]
+                self.unindented.add(group.key)
+                self.report(key, "unknown-key", f"“{key.text}”是“{group.label}”中的一项：应写在“{group.key}:”之下，"
+                                                f"比它多缩进两格")
+            elif _THOUSANDS.match(key.text) and index and _AMOUNT.match(node.items[index - 1][1].text
+                                                                       if isinstance(node.items[index - 1][1], Scalar) else "x"):
+                self._split_at_comma(node, index, found)
+            else:
+                self.report(key, "unknown-key",
+                            f"“{label}”中没有“{key.text}”这一项{_suggest(key.text, suggest_from or known)}")
+                close = closest(key.text, suggest_from or known)
+                if close:
+                    self.suggested.add(close)
         return found
+
+    def _split_at_comma(self, node: Mapping, index: int, found: dict) -> None:
+        """`{财政资金: 1,000,000.00, …}`: the {…} form splits at every comma, so 财政资金 reads 1
+        and 000, 000.00 become keys. Report it once, at the amount, and drop the broken value."""
+        start = index
+        while start > 0 and _THOUSANDS.match(node.items[start - 1][0].text):
+            start -= 1
+        amount_key, amount = node.items[start - 1]
+        found.pop(amount_key.text, None)
+        if start == index:
+            self.report(amount, "amount", f"“{amount_key.text}”的金额被逗号拆开了：{{…}} 写法用逗号分隔各项，"
+                                          f"金额中的千分位逗号也被当作分隔符（读成了“{amount.text}”）："
+                                          f"请改用分行的写法，每项一行“{amount_key.text}: …”")
 
     # -- scalars ---------------------------------------------------------------------------
     def text(self, node: Node | None, label: str, expected: str = "文字") -> str | None:
@@ -159,7 +187,7 @@ def _describe(node: Node) -> str:
         return "一组“键: 值”"
     if isinstance(node, Sequence):
         return "列表"
-    return f"“{node.text}”"
+    return f"“{node.text}”" if not node.is_null else "空的"
 
 
 def closest(word: str, choices) -> str | None:
@@ -169,7 +197,7 @@ def closest(word: str, choices) -> str | None:
     def score(choice: str):
         common = sum(b.size for b in difflib.SequenceMatcher(None, word, choice).get_matching_blocks())
         prefix = len(os.path.commonprefix([word, choice]))
-        return common, -abs(len(choice) - len(word)), prefix
+        return common, prefix, -abs(len(choice) - len(word))  # 单位名称 → 单位, not 实施单位
     return max(close, key=score) if close else None
 
 
@@ -186,10 +214,11 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
         reader.report((1, 1), "empty-file", "单位文件是空的：至少要写“单位”和“年度”")
         return None, reader.problems
     default_keys = sorted({f.key for k in kinds.values() for f in k.fields if f.unit_default})
-    found = reader.mapping(node, "单位文件", [*UNIT_FIELDS, *default_keys])
+    found = reader.mapping(node, "单位文件", [*UNIT_FIELDS, *default_keys],
+                           suggest_from=[*UNIT_FIELDS, *_shared_keys(node, kinds)])
     if not isinstance(node, Mapping):
         return None, reader.problems
-    name = _required_text(reader, node, found, "单位")
+    name = _required_text(reader, node, found, "单位", blank_ok=True)
     year_text = _required_text(reader, node, found, "年度")
     year = None
     if "年度" in found:
@@ -222,9 +251,28 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
             if value is not None:
                 defaults[key] = value
                 reader.lines[key] = (found[key][1].line, found[key][1].col)
-    if any(p.is_error for p in reader.problems) or name is None or year is None or kind is None:
+            elif isinstance(found[key][1], Scalar) and found[key][1].is_null:
+                # written blank, as `perfdoc init` leaves it: to fill in here, once for every project
+                defaults[key] = ""
+                reader.report(found[key][1], "to-fill", f"“{key}”待填写（各项目未写时用这里的值）", "error")
+    # A default still to fill in does not stop the projects being read (they are checked too);
+    # build prints none of them while the unit file has an error.
+    if any(p.is_error and p.rule != "to-fill" for p in reader.problems) or name is None or year is None or kind is None:
         return None, reader.problems
     return Unit(path, name, year, kind, defaults, reader.lines), reader.problems
+
+
+def _shared_keys(node: Node, kinds: dict[str, FormKind]) -> list[str]:
+    """The keys a unit file of its 表式 (or its 年度's default) may share with its projects:
+    a misspelt key is matched against these, not every kind's (单位名称 is not 申报单位名称)."""
+    if not isinstance(node, Mapping):
+        return []
+    kind_node, year_node = node.get("表式"), node.get("年度")
+    kind = kinds.get(kind_node.text.strip()) if isinstance(kind_node, Scalar) else None
+    if kind is None and isinstance(year_node, Scalar) and re.fullmatch(r"\d{4}", year_node.text.strip()):
+        kind = default_kind(kinds, int(year_node.text))
+    chosen = [kind] if kind else list(kinds.values())
+    return sorted({f.key for k in chosen for f in k.fields if f.unit_default})
 
 
 def unit_templates(path: Path, node: Node | None) -> tuple[list[Path], list[Problem]]:
@@ -243,12 +291,17 @@ def unit_templates(path: Path, node: Node | None) -> tuple[list[Path], list[Prob
     return [folder], reader.problems
 
 
-def _required_text(reader: _Reader, node: Mapping, found: dict, key: str) -> str | None:
+def _required_text(reader: _Reader, node: Mapping, found: dict, key: str, blank_ok: bool = False) -> str | None:
+    """A required text of the unit file; with `blank_ok`, written but blank is "" and to be filled in."""
     if key not in found:
-        reader.report(node, "missing-field", f"缺少必填项“{key}”")
+        if key not in reader.suggested:  # a misspelt key was reported already, with this one offered
+            reader.report(node, "missing-field", f"缺少必填项“{key}”")
         return None
     value = reader.text(found[key][1], key)
     if value is None or not value.strip():
+        if blank_ok and value is None and isinstance(found[key][1], Scalar):
+            reader.report(found[key][1], "to-fill", f"“{key}”待填写", "error")
+            return ""
         reader.report(found[key][1], "missing-field", f"“{key}”不能为空")
         return None
     return value
@@ -273,8 +326,10 @@ def parse_project(path: Path, node: Node | None, unit: Unit) -> tuple[Project | 
 
 def _read_group(reader: _Reader, specs: tuple[FieldSpec, ...], node: Mapping, prefix: str,
                 label: str, unit: Unit | None) -> dict[str, Any]:
-    found = reader.mapping(node, label, [s.key for s in specs])
+    children = {c.key: s for s in specs if s.type == "group" for c in s.fields if c.key not in {t.key for t in specs}}
+    found = reader.mapping(node, label, [s.key for s in specs], children=children)
     values: dict[str, Any] = {}
+    missing: list[FieldSpec] = []
     for spec in specs:
         dotted = prefix + spec.key
         key_node, value_node = found.get(spec.key, (None, None))
@@ -286,14 +341,34 @@ def _read_group(reader: _Reader, specs: tuple[FieldSpec, ...], node: Mapping, pr
         value = _read_field(reader, spec, value_node, dotted, unit)
         if value is None and spec.unit_default and unit is not None:
             value = unit.defaults.get(spec.key)
+            if value == "":  # blank in the unit file, and said so there
+                reported = -1
         if spec.required and _is_blank(value) and len(reader.problems) == reported:
             if key_node is None:
                 if spec.key not in reader.suggested:  # a misspelt key was reported already
-                    reader.report(node, "missing-field", f"缺少必填项“{spec.label}”")
+                    missing.append(spec)
+            elif spec.key in reader.unindented:
+                pass  # its keys were written below it without indentation, and said so
+            elif value_node is None or (isinstance(value_node, Scalar) and value_node.is_null):
+                reader.report(value_node or key_node, "to-fill", f"“{spec.label}”待填写", "error")
             else:
                 reader.report(value_node or key_node, "missing-field", f"“{spec.label}”不能为空")
         values[spec.key] = value
+    _report_missing(reader, node, missing, unit)
     return values
+
+
+def _report_missing(reader: _Reader, node: Mapping, missing: list[FieldSpec], unit: Unit | None) -> None:
+    """The required fields not written, in the form's order, in one problem at the mapping that
+    should hold them — and where one may be written once for every project, say so."""
+    if not missing:
+        return
+    labels = "、".join(f"“{spec.label}”" for spec in missing)
+    message = f"缺少必填项{labels}" if len(missing) == 1 else f"缺少 {len(missing)} 个必填项：{labels}（按表中顺序）"
+    shared = [spec.key for spec in missing if spec.unit_default]
+    if shared and unit is not None:
+        message += f"；{'、'.join(shared)} 也可以在单位文件 {unit.path.name} 中写一次，各项目共用"
+    reader.report(node, "missing-field", message)
 
 
 def _is_blank(value: Any) -> bool:
@@ -349,6 +424,8 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
             if column.required and _is_blank(value):
                 if key_node is None:
                     reader.report(item, "missing-field", f"{spec.label}第 {index + 1} 行缺少“{column.label}”")
+                elif isinstance(value_node, Scalar) and value_node.is_null:
+                    reader.report(value_node, "to-fill", f"{spec.label}第 {index + 1} 行的“{column.label}”待填写", "error")
                 else:
                     reader.report(value_node, "missing-field", f"{spec.label}第 {index + 1} 行的“{column.label}”不能为空")
             row[column.key] = value

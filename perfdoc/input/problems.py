@@ -57,9 +57,14 @@ def sort_problems(problems) -> list[Problem]:
     return sorted(kept, key=lambda p: (str(p.path), p.line, p.col, p.rule, p.message))
 
 
+def count(problems: list[Problem]) -> dict[str, int]:
+    """How many problems of each severity: {"error": …, "warning": …, "info": …}."""
+    return {s: sum(1 for p in problems if p.severity == s) for s in SEVERITIES}
+
+
 def summarize(problems: list[Problem]) -> str:
     """One closing line: how many errors, warnings and notes."""
-    counts = {s: sum(1 for p in problems if p.severity == s) for s in SEVERITIES}
+    counts = count(problems)
     if not any(counts.values()):
         return "没有发现问题"
     return f"{counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 条提示"

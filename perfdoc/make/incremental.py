@@ -133,8 +133,16 @@ class Entry:
                 and stat.st_mtime_ns == self.mtime_ns)
 
 
-def is_document_name(name) -> bool:
-    """A plain name of a file in the output folder: no folder, no `..`, not absolute, not hidden."""
+def _read_manifest(out: Path):
+    """The manifest's JSON, read as a bounded regular file; None when it cannot be."""
+    try:
+        return json.loads(read_regular(out / MANIFEST_NAME, MAX_MANIFEST_BYTES).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def is_plain_name(name) -> bool:
+    """A plain name of a file in a folder: no folder, no `..`, not absolute, not hidden."""
     return (isinstance(name, str) and 0 < len(name) <= 255 and name == Path(name).name
             and "/" not in name and "\\" not in name and "\0" not in name and not name.startswith(".")
             and ":" not in name)
@@ -172,10 +180,39 @@ class Manifest:
                           and isinstance(p.get("rule"), str) and isinstance(p.get("severity"), str)
                           for p in self.problems)
         skipped_ok = all(isinstance(s, list) and len(s) == 3 and all(isinstance(x, str) for x in s)
-                         and s[0] in ("specs", "output") and is_document_name(s[1]) for s in self.skipped)
+                         and s[0] in ("specs", "output") and is_plain_name(s[1]) for s in self.skipped)
         return (isinstance(self.inputs, str) and isinstance(self.specs, str)
                 and isinstance(self.problems, list) and isinstance(self.skipped, list)
                 and entries_ok and problems_ok and skipped_ok)
+
+    @staticmethod
+    def owner(out: Path) -> str | None:
+        """The spec folder whose build wrote the manifest in `out` (None if there is none to read)."""
+        data = _read_manifest(out)
+        return data["specs"] if isinstance(data, dict) and isinstance(data.get("specs"), str) else None
+
+    @staticmethod
+    def entries_in(out: Path) -> dict[str, Entry]:
+        """The documents the manifest in `out` lists, whoever built them: only plain .docx names
+        with entries of the shape this tool writes, since the manifest is read from disk."""
+        data = _read_manifest(out)
+        documents = data.get("documents") if isinstance(data, dict) else None
+        if not isinstance(documents, dict):
+            return {}
+        entries = {}
+        for name, entry in documents.items():
+            try:
+                entry = Entry(**entry)
+            except TypeError:
+                continue
+            if is_document_name(name) and type(entry.size) is int and type(entry.mtime_ns) is int:
+                entries[name] = entry
+        return entries
+
+    @staticmethod
+    def documents_in(out: Path) -> list[str]:
+        """The plain .docx names the manifest in `out` lists, whoever built them."""
+        return list(Manifest.entries_in(out))
 
     def to_bytes(self) -> bytes:
         """The manifest as written to the output folder (MANIFEST_NAME)."""
@@ -196,6 +233,11 @@ class Manifest:
     def record(self, path: Path, key: str) -> None:
         stat = path.stat()
         self.documents[path.name] = Entry(key, stat.st_size, stat.st_mtime_ns)
+
+
+def is_document_name(name) -> bool:
+    """A name a build may have written into its output folder: a plain .docx name."""
+    return is_plain_name(name) and name.endswith(".docx")
 
 
 def problem_record(problem: Problem, folder: Path) -> dict:

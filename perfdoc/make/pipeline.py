@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Callable
 
 from ..output.files import remove_temporary_litter, safe_file_name, write_atomic
+from ..output.pdf import Conversion, PdfError, convert, needs_pdf, remove_stale
 from ..rules.check import check_unit
 from ..input import kinds as kinds_module
-from ..input.folder import find_unit_file, project_files
+from ..input.folder import UsageError, find_unit_file, project_files
 from ..input.load import LoadError, load_file
 from ..input.model import Project, Unit
 from ..input.parse import parse_project, parse_unit, unit_templates
@@ -48,14 +49,18 @@ class BuildResult:
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)   # up to date since the last build: not rewritten
     removed: list[Path] = field(default_factory=list)     # the last build's, outdated now
+    pdfs: Conversion | None = None                        # with pdf=True: the PDFs made, the failures
+    pdf_error: str = ""                                   # LibreOffice missing, failed or timed out
 
 
 Progress = Callable[[int, int], None]  # (documents written so far, documents to write)
 ReadProject = Callable[[Path, "Unit | None"], "tuple[Project | None, list[Problem]]"]
 
 
-def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None) -> Specs:
-    """Load, parse and check a unit's specs (a folder, or one project file in it).
+def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None,
+               check: bool = True) -> Specs:
+    """Load, parse and check a unit's specs (a folder, or one project file in it); without
+    `check`, only what reading finds (`perfdoc diff` compares, it does not judge).
 
     `read_project` reads one project file (default: `read_project_file`); `perfdoc serve` passes
     one that keeps the files it read and reads again only those that changed."""
@@ -81,7 +86,7 @@ def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadPr
             specs.projects.append(project)
 
     # 5. The form's rules, on each project and across the unit.
-    if specs.unit is not None:
+    if specs.unit is not None and check:
         specs.problems += check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
     return specs
@@ -164,20 +169,27 @@ COMMENTS = {"warnings": ("error", "warning"), "all": ("error", "warning", "info"
 
 
 def build(target: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
-          force: bool = False, progress: Progress | None = None, comments: str = "") -> BuildResult:
+          force: bool = False, progress: Progress | None = None, comments: str = "", pdf: bool = False,
+          pdf_timeout: float | None = None, replace_other: bool = False) -> BuildResult:
     """Read and check the specs, then write each valid project's form and the unit's 汇总表.
 
     A whole folder built again rewrites only the documents whose inputs changed since its last
     build into the same output folder (incremental.py); `force` rewrites them all. `jobs` > 1
     renders in that many processes, writing the same bytes. `comments` ("warnings" or "all",
     a key of COMMENTS) writes the problems into the documents as Word comments at their cells.
+    A document rewritten or removed loses its PDF (never a PDF out of step with its document);
+    `pdf` then prints every document whose PDF is missing or older, beside it, in one
+    LibreOffice run. An output folder another spec folder was built into is refused
+    (UsageError, nothing written) unless `replace_other`: then that folder's documents are
+    removed first.
     """
     target = Path(target)
     folder = target if target.is_dir() else target.parent
     unit_path = find_unit_file(folder)
     unit, kind_folders = read_unit(unit_path, templates, Specs(folder))  # its problems: read_specs reports them
     out = Path(output) if output else (default_output(folder) if unit else None)
-    options = dict(templates=templates, jobs=jobs, force=force, progress=progress, comments=comments)
+    options = dict(templates=templates, jobs=jobs, force=force, progress=progress, comments=comments,
+                   pdf=pdf, pdf_timeout=pdf_timeout, replace_other=replace_other)
     # One project file is built alone, outside the manifest: it is not the whole unit.
     if not (target.is_dir() and out):
         return _build(target, out, None, **options)
@@ -188,14 +200,17 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
 
 
 def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None, *, templates: list[Path],
-           jobs: int, force: bool, progress: Progress | None, comments: str) -> BuildResult:
+           jobs: int, force: bool, progress: Progress | None, comments: str, pdf: bool,
+           pdf_timeout: float | None, replace_other: bool) -> BuildResult:
     folder = target if target.is_dir() else target.parent
+    replaced = _claim_output(out, folder, replace_other) if out else []
     inputs = _read_inputs(whole, folder, comments) if whole else None
     previous = incremental.Manifest.load(out, folder) if inputs else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
     if previous and not force and previous.is_up_to_date(inputs, out):
-        return _replay(previous, folder, out)
+        result = _replay(previous, folder, out)
+        return _with_pdfs(result, pdf_timeout) if pdf else result
 
     # 2. Read and check every spec — and make sure the digests name the bytes that were read.
     specs = read_specs(target, templates=templates)
@@ -230,6 +245,22 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
     if inputs and specs.unit is not None:
         result.removed = _remove_outdated(previous, documents, out)
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
+    result.removed = replaced + result.removed
+    if out:  # a rewritten document's PDF is stale: said so, unless it is made again just below
+        result.removed += remove_stale(out, [p.name for p in result.removed])
+        stale = remove_stale(out, [p.name for p in result.written])
+        result.removed += [] if pdf else stale
+    # 6. With pdf: a PDF beside every document whose PDF is missing or older than it.
+    return _with_pdfs(result, pdf_timeout) if pdf else result
+
+
+def _with_pdfs(result: BuildResult, timeout: float | None) -> BuildResult:
+    """Convert the build's documents that have no up-to-date PDF; record what failed."""
+    documents = [d for d in result.written + result.unchanged if needs_pdf(d)]
+    try:
+        result.pdfs = convert(documents, **({"timeout": timeout} if timeout else {}))
+    except PdfError as exc:
+        result.pdf_error = str(exc)
     return result
 
 
@@ -252,6 +283,28 @@ def _settled(target: Path, templates: list[Path], specs: Specs, inputs: incremen
         inputs = again
         specs = read_specs(target, templates=templates)
     return specs, incremental.Inputs.untrusted()
+
+
+def _claim_output(out: Path, folder: Path, replace_other: bool) -> list[Path]:
+    """Make sure `out` is this spec folder's to write: refuse one another spec folder was built
+    into (two units of a year, or a year's 申报表 and 自评表, would overwrite each other's forms);
+    told to replace it, remove that build's documents and their PDFs. Returns the files removed."""
+    owner = incremental.Manifest.owner(out)
+    if owner is None or owner == str(folder.resolve()):
+        return []
+    if not replace_other:
+        raise UsageError(f"输出文件夹 {out} 中是另一个规格文件夹（{owner}）生成的文档，未写入任何文件，"
+                         f"以免互相覆盖：请用 -o 另选输出文件夹，或加 --replace-other-specs "
+                         f"删除那些文档、改由 {folder} 生成")
+    entries = incremental.Manifest.entries_in(out)
+    names = list(entries)
+    # only documents still exactly as that build wrote them: a manifest is a file from elsewhere
+    removed = [out / name for name, entry in entries.items() if entry.matches(out / name)]
+    for path in removed:
+        path.unlink()
+    removed += remove_stale(out, names)
+    (out / incremental.MANIFEST_NAME).unlink()
+    return removed
 
 
 def default_output(folder: Path) -> Path:
@@ -281,6 +334,8 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
     for project in specs.projects:
         if project.path in erroneous:
             result.skipped.append((project.path, "规格有错误，未生成"))
+        elif unit.path in erroneous:  # e.g. its 主管部门 still to fill in: every form would print it blank
+            result.skipped.append((project.path, "单位文件有错误，未生成"))
         else:
             good.append(project)
 
@@ -294,6 +349,8 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
     summary_name = safe_file_name(unit.summary_title) + ".docx"
     if whole_unit and specs.has_errors:
         result.skipped.append((out / summary_name, "有项目存在错误，汇总表未生成"))
+    elif whole_unit and len(good) < len(specs.projects):
+        result.skipped.append((out / summary_name, "有项目还有待填写的栏目，汇总表未生成"))
     elif whole_unit and good:
         documents.append(Document(out / summary_name, unit, good, True, key(good, summary_name)))
     return documents
@@ -338,6 +395,8 @@ def _remove_outdated(previous: incremental.Manifest | None, documents: list[Docu
     current = {d.path.name for d in documents}
     removed = []
     for name in sorted(set(previous.documents) - current):
+        if not incremental.is_document_name(name):  # the manifest is read from disk: stay in `out`
+            continue
         path = out / name
         if incremental.is_document_name(name) and previous.documents[name].matches(path):
             path.unlink()

@@ -8,6 +8,9 @@ Jinja, with four tags (as in docxtpl) that act on the Word element around them:
     {%vm 行.合并.一级指标 %}           this cell merges vertically: the expression gives
                                        "restart", "continue" or nothing, computed in Python —
                                        docxtpl's {% vm %} cannot nest 一级 over 二级
+    {%keep 行.分页 %}                  this table row's pagination, computed in Python: 整行
+                                       (the row never splits across pages) and 连下 (it stays
+                                       on the page of the next row)
 
 Every `{{ value }}` is XML-escaped (so `&`, `<` and `{{ x }}` in a value print literally), and a
 newline in a value starts a new paragraph with the same paragraph and run formatting.
@@ -39,12 +42,14 @@ _w = "{%s}" % W
 _TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 _ELEMENT_TAG = re.compile(r"\{%(tr|tc|p)\s+(.*?)\s*%\}", re.S)
 _VM_TAG = re.compile(r"\{%vm\s+(.*?)\s*%\}", re.S)
+_KEEP_TAG = re.compile(r"\{%keep\s+(.*?)\s*%\}", re.S)
 _EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
 _STATEMENT_MARK = "perfdoc-jinja"
 _MARKED = re.compile(r"<%s>(.*?)</%s>" % (_STATEMENT_MARK, _STATEMENT_MARK), re.S)
 _JINJA_SPAN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 # tcPr children that must come before w:vMerge (ECMA-376 CT_TcPr order)
 _BEFORE_VMERGE = {_w + "cnfStyle", _w + "tcW", _w + "gridSpan", _w + "hMerge"}
+_KEEP_NEXT = b"<w:keepNext/>"
 
 
 # A template is a page of a form with its styles and fonts: anything larger is a mistake or a
@@ -142,7 +147,7 @@ class DocxTemplate:
             where = description
         return f"，{where}" if where else ""
 
-    def _docx_text(self, value, style_index: int) -> Markup:
+    def _docx_text(self, value, style_index: int, keep_next: bool = False) -> Markup:
         """Escape a value for w:t; each newline closes the paragraph and opens a like one."""
         if value is None:
             return Markup("")
@@ -154,6 +159,8 @@ class DocxTemplate:
         if "\n" not in text:
             return escape(text) + mark
         ppr, rpr = self._paragraph_styles[style_index]
+        if keep_next:
+            ppr = _with_keep_next(ppr)
         joint = Markup('</w:t></w:r></w:p><w:p>%s<w:r>%s<w:t xml:space="preserve">'
                        % (ppr.decode("utf-8"), rpr.decode("utf-8")))
         return joint.join(escape(line) for line in text.split("\n")) + mark
@@ -167,6 +174,9 @@ class DocxTemplate:
             raise TemplateError(f"{self.path} ({part}): XML 无法解析：{exc}") from None
         if root.getroottree().docinfo.doctype:
             raise TemplateError(f"{self.path} ({part}): 模板的 XML 含有 DOCTYPE 声明（Word 从不写它；可能是 XML 实体攻击）")
+        self._row_keeps = {}
+        for paragraph in list(root.iter(_w + "p")):
+            self._apply_keep_tag(paragraph)  # first: every paragraph of such a row needs to know it
         places = []
         paragraphs = list(root.iter(_w + "p"))
         numbers = {paragraph: i + 1 for i, paragraph in enumerate(paragraphs)}
@@ -215,11 +225,45 @@ class DocxTemplate:
         text = _EXPRESSION.sub(lambda m: self._expression(paragraph, m.group(1)), text)
         _set_text(paragraph, text)
 
+    def _apply_keep_tag(self, paragraph) -> None:
+        """`{%keep 行.分页 %}`: the row's cantSplit and its paragraphs' keepNext follow the data."""
+        text = _merge_runs(paragraph)
+        keep = _KEEP_TAG.search(text or "")
+        if not keep:
+            return
+        row = _ancestor(paragraph, "tr")
+        if row is None:
+            raise TemplateError(f"{self.path}: “{{%keep … %}}”只能用在表格行中")
+        _set_text(paragraph, _KEEP_TAG.sub("", text))
+        value = "(%s)" % keep.group(1)
+        self._row_keeps[row] = value
+        trpr = row.find(_w + "trPr")
+        if trpr is None:
+            trpr = etree.Element(_w + "trPr")
+            row.insert(1 if len(row) and row[0].tag == _w + "tblPrEx" else 0, trpr)
+        for old in trpr.findall(_w + "cantSplit"):
+            trpr.remove(old)
+        trpr.append(_statement('{%% if %s.整行 %%}<w:cantSplit/>{%% endif %%}' % value))
+        for each in row.iter(_w + "p"):
+            ppr = each.find(_w + "pPr")
+            if ppr is None:
+                ppr = etree.Element(_w + "pPr")
+                each.insert(0, ppr)
+            for old in ppr.findall(_w + "keepNext"):
+                ppr.remove(old)
+            style = ppr.find(_w + "pStyle")  # keepNext comes right after pStyle (CT_PPrBase order)
+            ppr.insert(0 if style is None else ppr.index(style) + 1,
+                       _statement('{%% if %s.连下 %%}<w:keepNext/>{%% endif %%}' % value))
+
     def _expression(self, paragraph, expression: str) -> str:
         ppr = paragraph.find(_w + "pPr")
         rpr = next(paragraph.iter(_w + "t")).getparent().find(_w + "rPr")
+        keep = self._row_keeps.get(_ancestor(paragraph, "tr"))
         self._paragraph_styles.append((_xml(ppr), _xml(rpr)))
-        return "{{ (%s) | docx_text(%d) }}" % (expression.strip(), len(self._paragraph_styles) - 1)
+        index = len(self._paragraph_styles) - 1
+        if keep:  # a paragraph that a newline in the value adds keeps with the next row like its first
+            return "{{ (%s) | docx_text(%d, %s.连下) }}" % (expression.strip(), index, keep)
+        return "{{ (%s) | docx_text(%d) }}" % (expression.strip(), index)
 
 
 _NAMESPACE_DECLARATION = re.compile(rb' xmlns:\w+="[^"]*"')
@@ -299,7 +343,7 @@ def _check_statements(path: Path, part: str, place: str, text: str) -> None:
     stack = []
     for match in _STATEMENT.finditer(text):
         word = match.group(1)
-        if word in ("tr", "tc", "p", "vm"):
+        if word in ("tr", "tc", "p", "vm", "keep"):
             return  # an element tag: the whole paragraph, row or cell is the statement
         if word == "set" and "=" not in match.group(2):
             stack.append("set")
@@ -317,10 +361,25 @@ def _check_statements(path: Path, part: str, place: str, text: str) -> None:
 
 def _xml(element) -> bytes:
     """An element's XML for pasting back into its own part: the root declares its namespaces
-    already, and lxml would repeat every one in scope (w:, r: …) on the copy."""
+    already, and lxml would repeat every one in scope (w:, r: …) on the copy. A {%keep %}
+    statement in it is left out (_with_keep_next puts its keepNext back at render time)."""
     if element is None:
         return b""
-    return _NAMESPACE_DECLARATION.sub(b"", etree.tostring(element))
+    xml = _NAMESPACE_DECLARATION.sub(b"", etree.tostring(element))
+    return _MARKED_BYTES.sub(b"", xml)
+
+
+_MARKED_BYTES = re.compile(rb"<%s>.*?</%s>" % (_STATEMENT_MARK.encode(), _STATEMENT_MARK.encode()), re.S)
+_PSTYLE = re.compile(rb"<w:pStyle [^>]*/>")
+
+
+def _with_keep_next(ppr: bytes) -> bytes:
+    """A paragraph's pPr with keepNext, where CT_PPrBase puts it: after pStyle, else first."""
+    if not ppr or ppr.endswith(b"<w:pPr/>"):
+        return b"<w:pPr>" + _KEEP_NEXT + b"</w:pPr>"
+    style = _PSTYLE.search(ppr)
+    at = style.end() if style else ppr.index(b">") + 1
+    return ppr[:at] + _KEEP_NEXT + ppr[at:]
 
 
 def _ancestor(element, local_name: str):

@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
+from . import pagination
 from .docxjinja import DocxTemplate
 from ..rules.figures import show, with_computed
 from ..input.kinds import FieldSpec, FormKind
@@ -20,8 +21,9 @@ def format_amount(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
-def print_value(spec: FieldSpec, value: Any) -> Any:
-    """The printed form of one field's value."""
+def print_value(spec: FieldSpec, value: Any, layout: pagination.Geometry | None = None) -> Any:
+    """The printed form of one field's value; an indicator table's rows are cut into blocks that
+    never cross a page (pagination.py) when the template's `layout` is given."""
     if value is None:
         return {"group": None, "indicators": []}.get(spec.type, "")
     if spec.type == "amount":
@@ -34,22 +36,29 @@ def print_value(spec: FieldSpec, value: Any) -> Any:
         return {child.key: print_value(child, value.get(child.key)) for child in spec.fields}
     if spec.type == "indicators":
         rows = [{c.key: print_value(c, row.get(c.key)) for c in spec.columns} for row in value]
-        for row, merges in zip(rows, vertical_merges(rows, spec.merge)):
-            row["合并"] = merges
+        if layout:
+            block_of, pages = pagination.paginate(rows, spec.merge, layout, bool(spec.followed_by))
+        else:
+            block_of, pages = [0] * len(rows), [{"整行": True, "连下": False}] * len(rows)
+        for row, merges, page in zip(rows, vertical_merges(rows, spec.merge, block_of), pages):
+            row["合并"], row["分页"] = merges, page
         return rows
     return value
 
 
-def vertical_merges(rows: list[dict], columns: Iterable[str]) -> list[dict[str, str | None]]:
+def vertical_merges(rows: list[dict], columns: Iterable[str],
+                    block_of: list[int] | None = None) -> list[dict[str, str | None]]:
     """For each row and merged column: "restart", "continue" or None.
 
     A cell continues the one above when it and every merged column to its left repeat the
-    previous row (so a 二级 never merges across two 一级 groups). Empty cells never merge.
+    previous row (so a 二级 never merges across two 一级 groups). Empty cells never merge, nor
+    cells of two blocks (`block_of`: each row's block, pagination.blocks): every block that
+    starts a page prints its labels.
     """
     columns = list(columns)
     same_as_above = []
     for i, row in enumerate(rows):
-        flags, chain = {}, i > 0
+        flags, chain = {}, i > 0 and (block_of is None or block_of[i] == block_of[i - 1])
         for column in columns:
             chain = chain and row[column] != "" and row[column] == rows[i - 1][column]
             flags[column] = chain
@@ -67,7 +76,8 @@ def project_data(project: Project) -> dict[str, Any]:
 
     A computed field the author left blank (the 自评表's 执行率, 得分, 总分) shows its figure."""
     values = with_computed(project)
-    data = {spec.key: print_value(spec, values.get(spec.key)) for spec in project.kind.fields}
+    layout = pagination.geometry(project.kind.template)
+    data = {spec.key: print_value(spec, values.get(spec.key), layout) for spec in project.kind.fields}
     if not data.get("表名"):  # a spec may name its own heading (2020: …目标申报表 beside …目标表)
         data["表名"] = project.kind.title
     data["年度"] = project.unit.year
@@ -81,6 +91,7 @@ def document_data(unit: Unit, projects: list[Project], summary: bool,
         "单位": unit.name,
         "年度": unit.year,
         "表名": unit.kind.title,
+        "栏目": unit.kind.labels_for(unit.year),
         "汇总表标题": unit.summary_title if summary else "",
         "项目列表": [printed(p) for p in projects],
     }

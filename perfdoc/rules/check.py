@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..input.model import Project, Unit
 from ..input.problems import Problem
-from . import figures, form_rules, scoring  # noqa: F401  (registering their rules)
+from . import figures, form_rules, scoring, years  # noqa: F401  (registering their rules)
 from .registry import PROJECT_RULES, UNIT_RULES, project_rule
 
 project_rule(figures.written_figures_agree)

@@ -74,7 +74,23 @@ def dates_in_budget_year(project: Project) -> Iterable[Problem]:
         value = project.values.get(spec.key)
         if spec.in_year and value is not None and value.year != year:
             yield problem(project, spec.key, "error", "date-in-year",
-                          f"“{spec.label}”{value.isoformat()} 不在预算年度 {year} 年内")
+                          f"“{spec.label}”{value.isoformat()} 不在预算年度 {year} 年内：{_multi_year_hint(project, year)}")
+
+
+def _multi_year_hint(project: Project, year: int) -> str:
+    """What a multi-year project writes instead: this year's dates; the whole project elsewhere."""
+    hint = f"表中只写本年度的起止日期，多年项目也写 {year}-01-01 至 {year}-12-31 之间的日期"
+    whole = [label_of(project, f) for f in ("项目资金.项目资金总额", "项目总目标") if _has_field(project, f)]
+    return hint + (f"；整个项目的情况写在“{'”和“'.join(whole)}”中" if whole else "")
+
+
+def _has_field(project: Project, dotted: str) -> bool:
+    spec = None
+    for part in dotted.split("."):
+        spec = project.kind.field(part) if spec is None else spec.child(part)
+        if spec is None:
+            return False
+    return True
 
 
 @project_rule

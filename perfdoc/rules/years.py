@@ -1,0 +1,129 @@
+"""Years mentioned in a spec's texts, and the rule that an earlier year than the spec's own is
+probably last year's text carried over (`2026年12月底前` in a 2027 spec).
+
+A year counts as mentioned where the text says it is a year: `2026年`, `2026年度`, `2026版`,
+a date `2026-12-31` / `2026.12`, or a range `2025-2027年` / `2025年至2027年` (a range that reaches
+the spec's year is current). A year inside a cited title 《…（2026）》 or a document number
+(文号) such as 沪科〔2026〕12号 is a citation, never stale; `perfdoc next` still lists it for review.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ..input.model import Project
+from ..input.problems import Problem
+from ..input.values import parse_value
+from .registry import label_of, problem, project_rule
+
+_YEAR = r"(?:19|20)\d{2}"
+_MONTH = r"(?:0?[1-9]|1[0-2])(?!\d)"
+_MENTION = re.compile(
+    rf"(?<![\d.])(?P<first>{_YEAR})(?!\d)\s*(?:年度?)?"
+    rf"(?:\s*[-–—~～至到]\s*(?P<last>{_YEAR})(?!\d))?"
+    rf"\s*(?:年|版|届|[-./]{_MONTH})")
+_TITLE = re.compile(r"《[^《》]*》")
+_DOCUMENT_NUMBER = re.compile(rf"[〔\[【(（]\s*{_YEAR}\s*[〕\]】)）]\s*\d*\s*号?")
+_BARE_YEAR = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
+_CONTEXT = 12  # characters quoted either side of a mention
+# Work done this year on the year just closed: its 决算, 自评, report, results. Read up to the end
+# of the clause after the mention (绿色技术银行2021年建设报告 in a 2022 spec is this year's task).
+_RETROSPECTIVE = re.compile(r"[^，。；;,!！?？\n]{0,15}?(?:报告|总结|年报|决算|自评|评价|审计|成果|基础上)")
+
+
+@dataclass(frozen=True)
+class YearMention:
+    """A year (or range of years) a text mentions, where, and whether it is a citation."""
+    first: int
+    last: int
+    start: int
+    end: int
+    citation: bool
+    retrospective: bool = False   # 2026年度决算、2026年建设报告、在2026年…基础上
+
+    def before(self, year: int) -> bool:
+        """Whether the whole mention lies before `year` (a range reaching it is current)."""
+        return self.last < year
+
+    def stale_in(self, year: int) -> bool:
+        """Whether a spec of `year` probably carried this mention over from an earlier year: it is
+        earlier, not a citation, and not this year's work on the year just closed."""
+        closed_year = self.retrospective and self.last == year - 1
+        return self.before(year) and not self.citation and not closed_year
+
+
+def year_mentions(text: str) -> list[YearMention]:
+    """Every year the text mentions, in order; citations marked."""
+    cited = [m.span() for m in _TITLE.finditer(text)] + [m.span() for m in _DOCUMENT_NUMBER.finditer(text)]
+    mentions = []
+    for match in _MENTION.finditer(text):
+        first = int(match["first"])
+        last = int(match["last"]) if match["last"] else first
+        start, end = match.span()
+        citation = any(a <= start and end <= b or a <= start < b for a, b in cited)
+        retrospective = bool(_RETROSPECTIVE.match(text, end))
+        mentions.append(YearMention(first, max(first, last), start, end, citation, retrospective))
+    # A bare year in a citation (《…（2026）》, 〔2026〕12号) is still worth a look when a spec rolls on.
+    for a, b in cited:
+        for match in _BARE_YEAR.finditer(text, a, b):
+            if not any(m.start <= match.start() < m.end for m in mentions):
+                year = int(match.group())
+                mentions.append(YearMention(year, year, match.start(), match.end(), True))
+    return sorted(mentions, key=lambda m: m.start)
+
+
+def quote(text: str, mention: YearMention) -> str:
+    """The mention with a little context, on one line: …组织实施2026年度…"""
+    start, end = max(0, mention.start - _CONTEXT), min(len(text), mention.end + _CONTEXT)
+    snippet = " ".join(text[start:end].split())
+    return ("…" if start else "") + snippet + ("…" if end < len(text) else "")
+
+
+def texts(values: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted path, text) for every text in a project's values, indicator rows included."""
+    if isinstance(values, dict):
+        for key, value in values.items():
+            yield from texts(value, f"{prefix}{key}.")
+    elif isinstance(values, list):
+        for index, value in enumerate(values):
+            yield from texts(value, f"{prefix}{index}.")
+    elif isinstance(values, str):
+        yield prefix[:-1], values
+
+
+def field_label(project: Project, dotted: str) -> str:
+    """How to name a text's place: 年度总体目标, or 绩效指标第 3 行（信息平台运维）的指标值."""
+    parts = dotted.split(".")
+    spec = project.kind.indicator_field
+    if spec is not None and parts[0] == spec.key and len(parts) == 3 and parts[1].isdigit():
+        row = (project.values.get(spec.key) or [])[int(parts[1])]
+        column = spec.child(parts[2])
+        name = row.get("三级指标") or row.get("二级指标") or ""
+        return (f"{spec.label}第 {int(parts[1]) + 1} 行" + (f"（{name}）" if name else "")
+                + f"的“{column.label if column else parts[2]}”")
+    return f"“{label_of(project, dotted)}”"
+
+
+@project_rule
+def earlier_year_mentioned(project: Project) -> Iterator[Problem]:
+    """A text that names a year before the spec's own: most often last year's text copied on.
+
+    One warning per text, naming every such year. Texts the kind lists under `checks.history`
+    (the 2020 form's 立项依据, 项目设立的必要性: background that recounts earlier years by nature)
+    are not read.
+    """
+    year = project.unit.year
+    history = set(project.kind.checks.get("history") or ())
+    for dotted, text in texts(project.values):
+        if dotted in history or parse_value(text) is not None:  # ≥2000.00(份) names no year
+            continue
+        earlier = [m for m in year_mentions(text) if m.stale_in(year)]
+        if not earlier:
+            continue
+        named = "、".join(dict.fromkeys(
+            str(m.first) if m.first == m.last else f"{m.first}–{m.last}" for m in earlier))
+        yield problem(project, dotted, "warning", "earlier-year",
+                      f"{field_label(project, dotted)}提到 {named} 年（“{quote(text, earlier[0])}”），"
+                      f"早于本规格的 {year} 年度：若是沿用往年的文字，请改为本年度；"
+                      f"若确指往年（上年成果、立项时间等），可以保留")
