@@ -7,6 +7,7 @@ machines) time the same work. The projects look like the published ones (seeds 0
 信息化运维项目, and some values with `&` or `<` that must print literally.
 
     python bench/generate.py 1000 /tmp/specs-1000
+    python bench/generate.py 25 /tmp/units-200 --units 200   # 200 unit folders of 25 projects each
 """
 from __future__ import annotations
 
@@ -146,16 +147,16 @@ def project_yaml(rng: random.Random, number: int) -> tuple[str, str]:
     return name, "\n".join(lines) + "\n"
 
 
-def unit_yaml() -> str:
-    return (f"单位: {UNIT}\n年度: {YEAR}\n表式: 申报表\n"
-            f"主管部门: {DEPARTMENT}\n实施单位: {UNIT}\n")
+def unit_yaml(unit: str = UNIT) -> str:
+    return (f"单位: {unit}\n年度: {YEAR}\n表式: 申报表\n"
+            f"主管部门: {DEPARTMENT}\n实施单位: {unit}\n")
 
 
-def generate(count: int, folder: Path, seed: int = 2025) -> list[Path]:
+def generate(count: int, folder: Path, seed: int = 2025, unit: str = UNIT) -> list[Path]:
     """Write 单位.yaml and `count` numbered project specs into `folder`; return the project files."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "单位.yaml").write_text(unit_yaml(), encoding="utf-8")
+    (folder / "单位.yaml").write_text(unit_yaml(unit), encoding="utf-8")
     width = len(str(count))
     files = []
     for number in range(1, count + 1):
@@ -166,5 +167,21 @@ def generate(count: int, folder: Path, seed: int = 2025) -> list[Path]:
     return files
 
 
+def generate_units(units: int, count: int, folder: Path) -> list[Path]:
+    """Write `units` unit folders of `count` projects each (a 财政局's year: 区/<NNN>_<单位>/), one
+    seed per unit so that every unit differs; return the unit folders."""
+    folders = []
+    for number in range(1, units + 1):
+        unit = f"上海市第{number}科技服务中心"
+        district = f"{(number - 1) // 50 + 1:02d}区"   # nested one level, as a 财政局 files them
+        path = folder / district / f"{number:03d}_{unit}"
+        generate(count, path, seed=2025 + number, unit=unit)
+        folders.append(path)
+    return folders
+
+
 if __name__ == "__main__":
-    generate(int(sys.argv[1]), Path(sys.argv[2]))
+    if len(sys.argv) == 5 and sys.argv[3] == "--units":
+        generate_units(int(sys.argv[4]), int(sys.argv[1]), Path(sys.argv[2]))
+    else:
+        generate(int(sys.argv[1]), Path(sys.argv[2]))

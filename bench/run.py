@@ -6,6 +6,7 @@ machine, the table, and the ratios the targets are stated in (BENCH.md).
 
     python bench/run.py                         # N = 10, 100, 1000; 3 repetitions
     python bench/run.py --sizes 10 --repeat 1   # a quick check (the test suite runs this)
+    python bench/run.py --sizes 25 --units 50,200 --repeat 1   # a 财政局: 200 units × 25 projects
 
 perfdoc runs as `python -m perfdoc` from the checkout, or as the command given with --perfdoc
 (the installed console script, as users start it: see BENCH.md). The docxtpl row needs docxtpl
@@ -30,7 +31,7 @@ from typing import Callable
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
-from generate import generate  # noqa: E402  (bench/ is not a package)
+from generate import generate, generate_units  # noqa: E402  (bench/ is not a package)
 
 
 @dataclass
@@ -113,6 +114,8 @@ class Bench:
             [args.python, "-c", "import docxtpl"], capture_output=True).returncode == 0
         self.results: dict[int, dict[str, Timing]] = {}
         self.checks: dict[int, dict[str, str]] = {}
+        self.units_rows: dict[int, Timing] = {}
+        self.units_checks: dict[int, str] = {}
 
     def script(self, name: str) -> list[str]:
         return [*self.python, str(BENCH / name)]
@@ -165,6 +168,25 @@ class Bench:
 
     def build(self, specs: Path, out: Path) -> list[str]:
         return [*self.perfdoc, "build", str(specs), "-o", str(out)]
+
+    def run_units(self, counts: list[int], projects: int, work: Path) -> None:
+        """Many units (a 财政局's year): U unit folders of `projects` projects each, built with
+        --xlsx in one command, against one such unit built alone; peak memory should not grow
+        with U (one unit is held at a time, the workbook across units is streamed)."""
+        one, one_out = work / "one", work / "one-out"
+        generate(projects, one)
+        self.units_single = measure([*self.build(one, one_out), "--xlsx"], self.args.repeat, clear(one_out))
+        self.units_rows: dict[int, Timing] = {}
+        for count in counts:
+            specs, out = work / f"units-{count}", work / f"units-{count}-out"
+            generate_units(count, projects, specs)
+            self.units_rows[count] = measure([*self.build(specs, out), "--xlsx"], self.args.repeat, clear(out))
+            workbooks = list(out.glob("*.xlsx"))
+            self.units_checks[count] = f"workbook across units: {workbooks[0].name if workbooks else 'NONE'}" \
+                + f", {sum(1 for _ in out.rglob('*.docx'))} documents"
+            shutil.rmtree(specs, ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
+        self.units_projects = projects
 
     def run_startup(self, work: Path) -> dict[str, Timing]:
         one = sorted((work / "specs").glob("[0-9]*.yaml"))[0]
@@ -253,6 +275,26 @@ def ratios(bench: Bench) -> list[str]:
     return lines
 
 
+def units_table(bench: Bench) -> list[str]:
+    """The many-units rows: time and peak memory, per project against one unit alone."""
+    if not bench.units_rows:
+        return []
+    p, single = bench.units_projects, bench.units_single
+    lines = ["", f"many units, build --xlsx (each unit {p} projects; median of {bench.args.repeat} runs)",
+             f"{'one unit alone':<34}{single.cell():>20}   {single.seconds / p * 1000:6.1f} ms per project"]
+    for count, timing in sorted(bench.units_rows.items()):
+        per_project = timing.seconds / (count * p)
+        lines.append(f"{f'{count} units × {p} projects':<34}{timing.cell():>20}   {per_project * 1000:6.1f} ms per project"
+                     f"   ({per_project / (single.seconds / p):.2f}× one unit's)")
+    counts = sorted(bench.units_rows)
+    if len(counts) > 1:
+        small, big = bench.units_rows[counts[0]], bench.units_rows[counts[-1]]
+        lines.append(f"peak memory, {counts[-1]} units / {counts[0]} units: {big.peak_mb / small.peak_mb:.2f}×"
+                     f"   (units: {counts[-1] / counts[0]:.0f}×; flat is 1.0)")
+    lines += [f"{count} units: {check}" for count, check in sorted(bench.units_checks.items())]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10,100,1000", help="numbers of projects (default 10,100,1000)")
@@ -263,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--perfdoc", help="the perfdoc command (default: see above)")
     parser.add_argument("--no-docxtpl", action="store_true", help="leave the docxtpl script out")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--units", default="", help="also build this many unit folders at once, e.g. 50,200")
+    parser.add_argument("--unit-projects", type=int, default=25, help="projects in each of those units")
     args = parser.parse_args(argv)
     bench = Bench(args)
     load_at_start = load_average()
@@ -271,13 +315,15 @@ def main(argv: list[str] | None = None) -> int:
         for n in [int(s) for s in args.sizes.split(",")]:
             bench.run_size(n, work / str(n))
         startup = bench.run_startup(work / str(min(bench.results)))
+        if args.units:
+            bench.run_units([int(s) for s in args.units.split(",")], args.unit_projects, work / "units")
     except CommandFailed as exc:
         print(f"benchmark stopped: {exc}", file=sys.stderr)
         return 1
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
-    print("\n".join([*machine(bench, load_at_start), *table(bench, startup), *ratios(bench),
+    print("\n".join([*machine(bench, load_at_start), *table(bench, startup), *ratios(bench), *units_table(bench),
                      f"load average (1, 5, 15 min) at end: {load_average()}"]))
     return 0
 

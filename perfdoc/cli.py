@@ -52,6 +52,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc init specs/2027       新建一个单位一年的规格（单位.yaml 和项目骨架）
     perfdoc validate specs/2025   检查规格，按“文件:行:列”报告问题
     perfdoc build specs/2025      生成每个项目的申报表和单位的汇总表
+    perfdoc build specs/2025 --xlsx   另生成 Excel 工作簿（项目一览、绩效指标）
+    perfdoc build 各单位文件夹     多个单位：各自生成，跨单位检查（加 --xlsx 另有跨单位工作簿）
     perfdoc forms                 列出表式（申报表、目标表2020 …）及其字段
     perfdoc templates export 模板  导出内置模板，在 Word/WPS 中改成本单位的版式
     perfdoc selfeval init specs/2025   由申报表规格生成该年自评表的规格
@@ -60,6 +62,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc serve specs/2025      在浏览器中预览表格，问题标在单元格上，保存后自动更新
     perfdoc next specs/2025       由本年度的规格生成下一年度的（specs/2026），列出要核对的地方
     perfdoc diff specs/2025 specs/2026   按表格的栏目比较两个版本（也可以是 git 修订：HEAD~1:specs/2026）
+    perfdoc import 汇总表.docx -o specs/2024   由已有的 Word/PDF/Excel 表格生成规格
     """
     ctx.obj = {"debug": debug}
     # A run holds a unit's models — hundreds of thousands of small objects, almost no cycles —
@@ -73,11 +76,18 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--strict", is_flag=True, help="把警告也当作错误（退出码 1）。")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               help="输出格式：text（默认）或 json。")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="多个单位时同时检查的进程数；0 表示每个 CPU 核一个。")
 @TEMPLATES_OPTION
 @click.pass_context
-def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> None:
-    """检查一个单位的规格文件夹（或其中一个项目文件），以及生成时要用的表式定义和 Word 模板。"""
+def validate(ctx, target: Path, strict: bool, output_format: str, templates, jobs: int = 1) -> None:
+    """检查一个单位的规格文件夹（或其中一个项目文件），以及生成时要用的表式定义和 Word 模板；
+    TARGET 下是多个单位文件夹时逐个检查，并做跨单位检查。"""
     from .make.pipeline import validate_specs
+    from .make.units import is_units_folder
+    if is_units_folder(target):
+        _validate_units(ctx, target, strict, output_format, list(templates), jobs or os.cpu_count() or 1)
+    _note_nested_units(target)
     specs = _run(ctx, validate_specs, target, templates=list(templates))
     code = _exit_code(specs.problems, strict)
     _report(specs.problems, output_format, err=False, strict=strict)
@@ -99,22 +109,31 @@ def validate(ctx, target: Path, strict: bool, output_format: str, templates) -> 
                                  "不加此项时文档与以前逐字节相同。")
 @click.option("--pdf", "make_pdf", is_flag=True,
               help="同时在文档旁生成 PDF（LibreOffice，只转换 PDF 缺失或过期的文档）。")
+@click.option("--xlsx", is_flag=True,
+              help="另生成 Excel 工作簿 <单位><年度>年度项目绩效目标汇总表.xlsx（项目一览、绩效指标…）；"
+                   "多个单位时另有跨单位的主管部门工作簿。")
 @OTHER_SPECS_OPTION
 @TEMPLATES_OPTION
 @click.pass_context
 def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, comments: str | None,
-          make_pdf: bool, replace_other: bool, templates) -> None:
+          make_pdf: bool, replace_other: bool, templates, xlsx: bool = False) -> None:
     """检查规格并生成 Word 文档：每个项目一份，另加单位的汇总表。
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
+    TARGET 下是多个单位文件夹（各有 单位.yaml）时，每个单位生成到自己的输出文件夹，-j 按单位并行。
     同一输出文件夹同时只有一个 build 在写（.perfdoc-lock），另一个等它结束。
     """
     from .make.pipeline import build as run_build
+    from .make.units import is_units_folder
+    if is_units_folder(target):
+        _build_units(ctx, target, output, list(templates), jobs or os.cpu_count() or 1, force, xlsx,
+                     comments or "", make_pdf, replace_other)
+    _note_nested_units(target)
     progress = ProgressBar(click.get_text_stream("stderr"))
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
                       jobs=jobs or os.cpu_count() or 1, force=force, progress=progress,
-                      comments=comments or "", pdf=make_pdf, replace_other=replace_other)
+                      comments=comments or "", pdf=make_pdf, replace_other=replace_other, xlsx=xlsx)
     finally:
         progress.finish()
     _report(result.specs.problems, "text", err=True, notes=False)  # a build shows what needs fixing
@@ -140,6 +159,89 @@ def _report_pdfs(result) -> int:
     if not result.pdfs.converted and not result.pdfs.failed and (result.written or result.unchanged):
         click.echo("每份文档的 PDF 都已是最新，未转换")
     return _print_conversion(result.pdfs)
+
+
+def _validate_units(ctx, target: Path, strict: bool, output_format: str, templates, jobs: int) -> None:
+    """validate over many unit folders: each unit's problems and summary line, the problems
+    across units, then the total; the exit code is the worst unit's."""
+    from .input.problems import summarize
+    from .make.units import validate_units
+    units_json = []
+
+    def shown(outcome) -> None:
+        if output_format == "json":
+            units_json.append({"folder": str(outcome.folder), "failure": outcome.failure,
+                               "problems": [p.as_dict() for p in outcome.problems],
+                               "summary": summarize(outcome.problems)})
+            return
+        for problem in outcome.problems:
+            click.echo(problem.format())
+        click.echo(f"{outcome.folder}: {_unit_summary(outcome)}")
+
+    result = _run(ctx, validate_units, target, templates=templates, jobs=jobs, on_unit=shown)
+    if output_format == "json":
+        click.echo(json.dumps({"units": units_json, "across": [p.as_dict() for p in result.across],
+                               "summary": _units_total(result)}, ensure_ascii=False, indent=2))
+    else:
+        for problem in result.across:
+            click.echo(problem.format())
+        click.echo(_units_total(result))
+    failed = result.has_errors or (strict and result.counts["warning"] > 0)
+    sys.exit(1 if failed else 0)
+
+
+def _build_units(ctx, target: Path, output, templates, jobs: int, force: bool, xlsx: bool, comments: str,
+                 make_pdf: bool = False, replace_other: bool = False) -> None:
+    """build over many unit folders: per unit its problems, files and summary line; then the
+    problems across units, the workbook across units (--xlsx) and the total."""
+    from .make.units import build_units
+
+    def shown(outcome) -> None:
+        for problem in outcome.problems:
+            if problem.severity != "info":
+                click.echo(problem.format(), err=True)
+        for path, why in outcome.skipped:
+            click.echo(f"{path}: 未生成：{why}", err=True)
+        for path in outcome.removed:
+            click.echo(f"已删除过期的 {path}", err=True)
+        for path in outcome.written:
+            click.echo(f"已生成 {path}")
+        files = f"生成 {len(outcome.written)} 份" + (f"，{outcome.unchanged} 份没有变化" if outcome.unchanged else "")
+        click.echo(f"{outcome.folder} → {outcome.out}: {files}；{_unit_summary(outcome)}")
+
+    result = _run(ctx, build_units, target, output=output, templates=templates, jobs=jobs, force=force,
+                  xlsx=xlsx, comments=comments, pdf=make_pdf, replace_other=replace_other, on_unit=shown)
+    for problem in result.across:
+        click.echo(problem.format(), err=True)
+    if result.workbook_skipped:
+        click.echo(f"perfdoc: {result.workbook_skipped}", err=True)
+    elif result.workbook and result.workbook_unchanged:
+        click.echo(f"{result.workbook} 的各单位规格都没有变化，未重写")
+    elif result.workbook:
+        click.echo(f"已生成 {result.workbook}")
+    click.echo(_units_total(result))
+    sys.exit(1 if result.has_errors else 0)
+
+
+def _note_nested_units(target: Path) -> None:
+    """A unit folder with unit folders below it is built as the one unit it is: say so."""
+    from .make.units import find_units
+    nested = [u for u in find_units(target) if u != target] if target.is_dir() else []
+    if nested:
+        click.echo(f"perfdoc: 注意：{target} 本身是一个单位（有 单位.yaml），只处理了它；其下还有 {len(nested)} 个单位文件夹"
+                   f"（如 {nested[0]}）未处理——把各单位放在一个没有 单位.yaml 的文件夹中，再指向那个文件夹", err=True)
+
+
+def _unit_summary(outcome) -> str:
+    from .input.problems import summarize
+    return f"无法处理：{outcome.failure}" if outcome.failure else summarize(outcome.problems)
+
+
+def _units_total(result) -> str:
+    counts = result.counts
+    failed = f"，{result.failed} 个单位无法处理" if result.failed else ""
+    return (f"共 {result.units} 个单位{failed}：{counts['error']} 个错误，{counts['warning']} 个警告，"
+            f"{counts['info']} 条提示（其中跨单位 {len(result.across)} 条）")
 
 
 @main.command()
@@ -351,14 +453,54 @@ def selfeval_init(ctx, source: Path, output: Path | None, force: bool, templates
     sys.exit(1 if result.existing else 0)
 
 
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="写入规格的文件夹，如 specs/2025（单位.yaml 和每个项目一个 01_<项目名称>.yaml）。")
+@click.option("--kind", help="表式（申报表、自评表、目标表2020 …）；不写时按表中的栏目判断。")
+@click.option("--force", is_flag=True, help="覆盖文件夹中已有的规格文件。")
+@TEMPLATES_OPTION
+@click.pass_context
+def import_command(ctx, files, output: Path, kind: str | None, force: bool, templates) -> None:
+    """由已有的表格生成规格：Word（.docx）、PDF（.pdf）、Excel（.xlsx）。
+
+    \b
+    perfdoc import 2024年汇总表.docx -o specs/2024          一份汇总表（多个项目）或单个项目的表
+    perfdoc import 项目一.docx 项目二.docx -o specs/2025     多个文件合为一个单位
+    perfdoc import 汇总表.pdf -o specs/2025                  网上公开的 PDF（扫描件不能导入）
+    perfdoc import 指标.xlsx -o specs/2025                   预算系统导出的指标表或 perfdoc 导出的 Excel
+
+    读不准的地方逐条列出（文件、第几个表第几行、写入了哪一栏）；写完后照 validate 检查一遍。
+    """
+    from .workflow.importing import import_files
+    result = _run(ctx, import_files, list(files), output=output, kind=kind, force=force, templates=list(templates))
+    for path, why in result.refused:
+        click.echo(f"{path}: 未导入：{why}", err=True)
+    if result.refused:
+        click.echo("perfdoc: 没有写入任何文件", err=True)
+        sys.exit(1)
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖（要覆盖请加 --force）", err=True)
+    if result.existing:
+        click.echo("perfdoc: 没有写入任何文件", err=True)
+        sys.exit(1)
+    for doubt in result.doubts:
+        click.echo(f"待核对：{doubt.format()}", err=True)
+    for path in result.written:
+        click.echo(f"已生成 {path}")
+    _report(result.problems, "text", err=True)
+    sys.exit(_exit_code(result.problems, strict=False))
+
+
 def _run(ctx, fn, *args, **kwargs):
     """Run a pipeline step, turning a usage or template mistake into a message, not a traceback."""
     from .input.kinds import KindError, TemplateError
     from .input.folder import UsageError
     from .make.parallel import WorkerDied
+    from .output.xlsx import CellTooLong
     try:
         return fn(*args, **kwargs)
-    except (UsageError, KindError, TemplateError, WorkerDied) as exc:
+    except (UsageError, KindError, TemplateError, CellTooLong, WorkerDied) as exc:
         if ctx.obj.get("debug"):
             raise
         from .input.problems import visible  # a project's name may hold an ESC or a U+202E

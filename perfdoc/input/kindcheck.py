@@ -256,7 +256,14 @@ def _options(c: KindChecker, node: Node, where: str) -> None:
     copy = lambda c2, n, w: c2.mapping(n, w, {}) if not isinstance(n, Mapping) else [
         c2.text(v, f"{w}.{k.text}") for k, v in n.items]
     scaffold = {"source_kind": _text, "copy": copy}
+    columns = lambda c2, n, w: c2.mapping(n, w, {}) if not isinstance(n, Mapping) else [
+        _path()(c2, v, f"{w}.{k.text}") for k, v in n.items]
+    grade = lambda c2, n, w: c2.mapping(n, w, {"等级": _text, "不低于": _num}, ("等级", "不低于"))
+    results = {"sheet": _text, "columns": columns, "grade_of": _path(),
+               "grades": lambda c2, n, w: c2.list_of(n, w, grade)}
+    workbook = {"results": lambda c2, n, w: c2.mapping(n, w, results, ("columns",))}
     c.mapping(node, where, {
+        "workbook": lambda c2, n, w: c2.mapping(n, w, workbook),
         "rounding": lambda c2, n, w: c2.mapping(n, w, rounding),
         "scoring": lambda c2, n, w: c2.mapping(n, w, scoring, ("full_marks", "budget")),
         "scaffold": lambda c2, n, w: c2.mapping(n, w, scaffold, ("source_kind", "copy"))})

@@ -231,6 +231,7 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
                           f"“年度”应为四位年份，如 2025，实际是“{year_text}”{digit_hint(year_text)}")
     kind = None
     if "表式" in found:
+        reader.lines["表式"] = (found["表式"][1].line, found["表式"][1].col)
         kind_name = reader.text(found["表式"][1], "表式")
         kind = kinds.get(kind_name or "")
         if kind is None:

@@ -83,3 +83,16 @@ def unit_file(data: dict) -> str:
     """A unit file (单位.yaml): 单位, 年度, 表式 and the defaults its projects share."""
     return ("# 单位文件：本单位本年度各项目共用的信息。项目文件中未写的 主管部门、实施单位 取这里的值。\n"
             + mapping(data, raw_keys=("年度",)))
+
+
+SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/{name}.schema.json\n"
+
+
+def schema_line(name: str) -> str:
+    """The first line of a spec in specs/<年度>/: VS Code's YAML extension checks the file against it."""
+    return SCHEMA_LINE.format(name=name)
+
+
+def comment(text: str) -> str:
+    """Comment lines, one per line of `text`."""
+    return "".join(f"# {line}".rstrip() + "\n" for line in text.splitlines())

@@ -107,3 +107,29 @@ def spelling_problem(quantity: Quantity) -> str | None:
     if text != quantity.canonical():
         return "info"
     return None
+
+
+# The budget system's 计算符号 (its own mix of half- and full-width), by canonical operator.
+SYSTEM_SIGNS = {"≥": "≥", "≤": "≤", "=": "＝", ">": "＞", "<": "＜"}
+QUALITATIVE = "定性"
+
+
+@dataclass(frozen=True)
+class SplitValue:
+    """A value in the budget system's import columns: 计算符号 | 指标值 | 计量单位."""
+    sign: str                 # ≥ ＞ ＝ ＜ ≤, or 定性
+    value: Decimal | str      # the number as written (90.00 keeps its two places); a range or 定性 text as is
+    unit: str                 # as written inside the parentheses (百分比 stays 百分比); "" for 定性
+
+
+def split_value(text: str) -> SplitValue | None:
+    """Split a value by the grammar: `≥90.00(%)` → ≥ | 90.00 | %; text the grammar cannot read
+    is 定性 with the whole text kept; None for an empty value. Never a guess."""
+    if not text or not text.strip():
+        return None
+    match = _QUANTITY.match(text.strip())
+    if not match:
+        return SplitValue(QUALITATIVE, text, "")
+    unit = ((match["punit"] if match["open"] else match["unit"]) or "").strip()
+    number = Decimal(match["low"]) if not match["high"] else text.strip()[match.start("low"):match.end("high")]
+    return SplitValue(SYSTEM_SIGNS[OPERATORS[match["op"]]], number, unit)

@@ -24,6 +24,10 @@ class Document:
 
 def write_document(document: Document, renderer) -> None:
     """Render one document and write it (in this process or a -j worker)."""
+    if document.path.suffix == ".xlsx":  # build --xlsx: the unit's workbook
+        from .workbook import unit_workbook
+        write_atomic(document.path, unit_workbook(document.unit, document.projects))
+        return
     try:
         if document.comments:
             from ..output.comments import render_with_comments

@@ -211,7 +211,7 @@ class Manifest:
 
     @staticmethod
     def documents_in(out: Path) -> list[str]:
-        """The plain .docx names the manifest in `out` lists, whoever built them."""
+        """The plain .docx and .xlsx names the manifest in `out` lists, whoever built them."""
         return list(Manifest.entries_in(out))
 
     def to_bytes(self) -> bytes:
@@ -236,8 +236,9 @@ class Manifest:
 
 
 def is_document_name(name) -> bool:
-    """A name a build may have written into its output folder: a plain .docx name."""
-    return is_plain_name(name) and name.endswith(".docx")
+    """A name a build may have written into its output folder: a plain .docx (or, with --xlsx,
+    the unit's .xlsx) name."""
+    return is_plain_name(name) and name.endswith((".docx", ".xlsx"))
 
 
 def problem_record(problem: Problem, folder: Path) -> dict:

@@ -170,7 +170,7 @@ COMMENTS = {"warnings": ("error", "warning"), "all": ("error", "warning", "info"
 
 def build(target: Path, *, output: Path | None = None, templates: list[Path] = (), jobs: int = 1,
           force: bool = False, progress: Progress | None = None, comments: str = "", pdf: bool = False,
-          pdf_timeout: float | None = None, replace_other: bool = False) -> BuildResult:
+          pdf_timeout: float | None = None, replace_other: bool = False, xlsx: bool = False) -> BuildResult:
     """Read and check the specs, then write each valid project's form and the unit's 汇总表.
 
     A whole folder built again rewrites only the documents whose inputs changed since its last
@@ -182,6 +182,7 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     LibreOffice run. An output folder another spec folder was built into is refused
     (UsageError, nothing written) unless `replace_other`: then that folder's documents are
     removed first.
+    `xlsx` adds the unit's workbook beside the 汇总表 (make/workbook.py), under the same rules.
     """
     target = Path(target)
     folder = target if target.is_dir() else target.parent
@@ -189,7 +190,7 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     unit, kind_folders = read_unit(unit_path, templates, Specs(folder))  # its problems: read_specs reports them
     out = Path(output) if output else (default_output(folder) if unit else None)
     options = dict(templates=templates, jobs=jobs, force=force, progress=progress, comments=comments,
-                   pdf=pdf, pdf_timeout=pdf_timeout, replace_other=replace_other)
+                   pdf=pdf, pdf_timeout=pdf_timeout, replace_other=replace_other, xlsx=xlsx, unit=unit)
     # One project file is built alone, outside the manifest: it is not the whole unit.
     if not (target.is_dir() and out):
         return _build(target, out, None, **options)
@@ -201,14 +202,15 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
 
 def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None, *, templates: list[Path],
            jobs: int, force: bool, progress: Progress | None, comments: str, pdf: bool,
-           pdf_timeout: float | None, replace_other: bool) -> BuildResult:
+           pdf_timeout: float | None, replace_other: bool, xlsx: bool, unit: Unit | None) -> BuildResult:
     folder = target if target.is_dir() else target.parent
     replaced = _claim_output(out, folder, replace_other) if out else []
     inputs = _read_inputs(whole, folder, comments) if whole else None
     previous = incremental.Manifest.load(out, folder) if inputs else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
-    if previous and not force and previous.is_up_to_date(inputs, out):
+    if previous and not force and previous.is_up_to_date(inputs, out) \
+            and (not xlsx or workbook_name(unit) in previous.documents):
         result = _replay(previous, folder, out)
         return _with_pdfs(result, pdf_timeout) if pdf else result
 
@@ -220,9 +222,11 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
     documents = []
     if specs.unit is not None:
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
-        documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir())
-        if comments:
-            documents = [with_comments(d, specs.problems, COMMENTS[comments]) for d in documents]
+        documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir(),
+                                   xlsx=xlsx)
+        if comments:  # Word comments: the workbook has none
+            documents = [with_comments(d, specs.problems, COMMENTS[comments]) if d.path.suffix == ".docx" else d
+                         for d in documents]
         # 4. Write those whose inputs changed since the last build.
         changed, current = [], []
         for document in documents:
@@ -247,8 +251,9 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
     result.removed = replaced + result.removed
     if out:  # a rewritten document's PDF is stale: said so, unless it is made again just below
-        result.removed += remove_stale(out, [p.name for p in result.removed])
-        stale = remove_stale(out, [p.name for p in result.written])
+        # (only a .docx has a PDF: the unit's .xlsx shares the 汇总表's name, not its PDF)
+        result.removed += remove_stale(out, [p.name for p in result.removed if p.suffix == ".docx"])
+        stale = remove_stale(out, [p.name for p in result.written if p.suffix == ".docx"])
         result.removed += [] if pdf else stale
     # 6. With pdf: a PDF beside every document whose PDF is missing or older than it.
     return _with_pdfs(result, pdf_timeout) if pdf else result
@@ -256,7 +261,7 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
 
 def _with_pdfs(result: BuildResult, timeout: float | None) -> BuildResult:
     """Convert the build's documents that have no up-to-date PDF; record what failed."""
-    documents = [d for d in result.written + result.unchanged if needs_pdf(d)]
+    documents = [d for d in result.written + result.unchanged if d.suffix == ".docx" and needs_pdf(d)]
     try:
         result.pdfs = convert(documents, **({"timeout": timeout} if timeout else {}))
     except PdfError as exc:
@@ -323,7 +328,7 @@ def default_output(folder: Path) -> Path:
 
 
 def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None,
-                   result: BuildResult, whole_unit: bool = True) -> list[Document]:
+                   result: BuildResult, whole_unit: bool = True, xlsx: bool = False) -> list[Document]:
     """The documents a build of these specs writes; a project with errors is left out (and said so).
 
     Building one project file writes its form only: a 汇总表 of one project would overwrite
@@ -353,7 +358,22 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
         result.skipped.append((out / summary_name, "有项目还有待填写的栏目，汇总表未生成"))
     elif whole_unit and good:
         documents.append(Document(out / summary_name, unit, good, True, key(good, summary_name)))
+    # … and, with --xlsx, the unit's workbook, which like the 汇总表 holds every project or none.
+    if xlsx and whole_unit and specs.has_errors:
+        result.skipped.append((out / workbook_name(unit), "有项目存在错误，工作簿未生成"))
+    elif xlsx and whole_unit and good:
+        from .workbook import too_long_for_excel
+        refusal = too_long_for_excel(good)
+        if refusal:
+            result.skipped.append((out / workbook_name(unit), refusal))
+        else:
+            documents.append(Document(out / workbook_name(unit), unit, good, True, key(good, workbook_name(unit))))
     return documents
+
+
+def workbook_name(unit: Unit | None) -> str | None:
+    """The unit's workbook (build --xlsx): the 汇总表's title, e.g. …2025年度项目绩效目标汇总表.xlsx."""
+    return safe_file_name(unit.summary_title) + ".xlsx" if unit is not None else None
 
 
 def write_documents(documents: list[Document], *, jobs: int = 1, progress: Progress | None = None) -> None:
