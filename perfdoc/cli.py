@@ -22,6 +22,9 @@ SPEC_FOLDER = click.Path(exists=True, path_type=Path)
 def _existing_folders(ctx, param, folders):
     """Refuse a --templates folder that is not there, in one line rather than click's usage text."""
     for folder in folders:
+        if folder.exists() and not folder.is_dir():
+            click.echo(f"perfdoc: {folder} 是文件，不是模板文件夹（--templates 应指向放 .docx 与 .yaml 的文件夹）", err=True)
+            ctx.exit(2)
         if not folder.is_dir():
             click.echo(f"perfdoc: 模板文件夹不存在：{folder}", err=True)
             ctx.exit(2)
@@ -78,13 +81,14 @@ def main(ctx: click.Context, debug: bool) -> None:
 @TEMPLATES_OPTION
 @click.pass_context
 def validate(ctx, target: Path, strict: bool, output_format: str, templates, jobs: int = 1) -> None:
-    """检查一个单位的规格文件夹（或其中一个项目文件）；TARGET 下是多个单位文件夹时逐个检查，并做跨单位检查。"""
-    from .make.pipeline import read_specs
+    """检查一个单位的规格文件夹（或其中一个项目文件），以及生成时要用的表式定义和 Word 模板；
+    TARGET 下是多个单位文件夹时逐个检查，并做跨单位检查。"""
+    from .make.pipeline import validate_specs
     from .make.units import is_units_folder
     if is_units_folder(target):
         _validate_units(ctx, target, strict, output_format, list(templates), jobs or os.cpu_count() or 1)
     _note_nested_units(target)
-    specs = _run(ctx, read_specs, target, templates=list(templates))
+    specs = _run(ctx, validate_specs, target, templates=list(templates))
     code = _exit_code(specs.problems, strict)
     _report(specs.problems, output_format, err=False, strict=strict)
     if output_format == "text" and code and strict and not any(p.is_error for p in specs.problems):
@@ -117,6 +121,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
     TARGET 下是多个单位文件夹（各有 单位.yaml）时，每个单位生成到自己的输出文件夹，-j 按单位并行。
+    同一输出文件夹同时只有一个 build 在写（.perfdoc-lock），另一个等它结束。
     """
     from .make.pipeline import build as run_build
     from .make.units import is_units_folder
@@ -491,13 +496,15 @@ def _run(ctx, fn, *args, **kwargs):
     """Run a pipeline step, turning a usage or template mistake into a message, not a traceback."""
     from .input.kinds import KindError, TemplateError
     from .input.folder import UsageError
+    from .make.parallel import WorkerDied
     from .output.xlsx import CellTooLong
     try:
         return fn(*args, **kwargs)
-    except (UsageError, KindError, TemplateError, CellTooLong) as exc:
+    except (UsageError, KindError, TemplateError, CellTooLong, WorkerDied) as exc:
         if ctx.obj.get("debug"):
             raise
-        click.echo(f"perfdoc: {exc}", err=True)
+        from .input.problems import visible  # a project's name may hold an ESC or a U+202E
+        click.echo(f"perfdoc: {visible(str(exc))}", err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)
     except OSError as exc:
         if ctx.obj.get("debug"):
@@ -576,15 +583,17 @@ def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
     默认只显示差异；--write 才改写文件。只改动这些值本身，注释、键的顺序和其他内容原样保留。
     """
     import difflib
-    from .output.files import write_atomic
-    from .workflow.normalize import normalize
+    from .workflow.normalize import normalize, write_respelt
     results, problems = _run(ctx, normalize, target, templates=list(templates))
     for problem in problems:
         click.echo(problem.format(), err=True)
+    for result in results:
+        for line in result.kept_messages():
+            click.echo(line, err=True)
     changed = [r for r in results if r.changes]
     for result in changed:
         if write:
-            write_atomic(result.path, result.after.encode("utf-8"))
+            _run(ctx, write_respelt, result)
             click.echo(f"已改写 {result.path}（{len(result.changes)} 处）")
         else:
             click.echo("".join(difflib.unified_diff(

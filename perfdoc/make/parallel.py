@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, TypeVar
 
 Item = TypeVar("Item")
@@ -52,17 +53,32 @@ def write_in_processes(documents: list, *, jobs: int, done: Callable[[int], None
     _documents = documents if inherited else []
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker) as pool:
-            futures = {}
+            futures, batch_of = {}, {}
             for batch in batches(list(range(len(documents))), jobs, lambda i: len(documents[i].projects)):
                 sent = None if inherited else [documents[i] for i in batch]
-                futures[pool.submit(_write, batch, sent)] = len(batch)
+                future = pool.submit(_write, batch, sent)
+                futures[future], batch_of[future] = len(batch), batch
             for future in as_completed(futures):
-                future.result()  # a worker's exception (an unwritable folder …) is raised here
+                try:
+                    future.result()  # a worker's exception (an unwritable folder …) is raised here
+                except BrokenProcessPool:
+                    wait(futures)  # every batch not finished ends with the same exception
+                    lost = [n for f, batch in batch_of.items() if f.exception() is not None for n in batch]
+                    raise WorkerDied(_lost(documents, sorted(lost))) from None
                 done(futures[future])
     finally:
         _documents = []
 
 
+class WorkerDied(Exception):
+    """A -j worker process ended without finishing its documents (killed, out of memory)."""
+
+
+def _lost(documents: list, batch: list[int]) -> str:
+    names = [documents[i].path.name for i in batch]
+    shown = "、".join(names[:5]) + (f" 等 {len(names)} 份" if len(names) > 5 else "")
+    return (f"生成文档的进程意外退出（被终止或内存不足），{shown} 可能未写成；已写成的文档已记录，"
+            f"再次运行 perfdoc build 会补齐其余的")
 
 
 def _start_worker() -> None:

@@ -194,12 +194,18 @@ def _level_keys(project: Project) -> tuple[str, str]:
 @project_rule
 def values_well_formed(project: Project) -> Iterable[Problem]:
     """Quantitative values follow operator + number + (unit); percentages stay within 100."""
-    from ..input.values import parse_value, spelling_problem
+    from ..input.parse import digit_hint
+    from ..input.values import OPERATORS, parse_value, spelling_problem
+    OPERATOR_STARTS = {op[0] for op in OPERATORS}
     for index, row, where, column in indicator_rows(project):
         if not column:
             return
         quantity = parse_value(str(row.get(column) or ""))
         if quantity is None:
+            text = str(row.get(column) or "")
+            if digit_hint(text) and text.strip()[:1] in OPERATOR_STARTS:
+                yield problem(project, f"{where}.{column}", "warning", "value-format",
+                              f"指标“{row_name(row, index)}”的值“{text}”不会被读作数值{digit_hint(text)}")
             continue
         at, name = f"{where}.{column}", row_name(row, index)
         severity = spelling_problem(quantity) if project.kind.system_spelling else None
