@@ -37,8 +37,9 @@ def block(key: str, text: str, indent: int) -> str:
     if not _literal_keeps(text):
         return f"{pad}{key}: {_double_quoted(text)}\n"
     body = "".join(f"{pad}  {line}".rstrip() + "\n" for line in text.split("\n"))
-    # a first line that starts with spaces would set the block's indentation: say it is 2
-    indicator = "2" if text.lstrip("\n")[:1] == " " else ""
+    # a first line that starts with a space would set the block's indentation, and one that starts
+    # with a tab is refused by libyaml's indentation detection: say the indentation is 2
+    indicator = "2" if text.lstrip("\n")[:1] in (" ", "\t") else ""
     return f"{pad}{key}: |{indicator}-\n{body}"
 
 
