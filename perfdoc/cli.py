@@ -22,6 +22,9 @@ SPEC_FOLDER = click.Path(exists=True, path_type=Path)
 def _existing_folders(ctx, param, folders):
     """Refuse a --templates folder that is not there, in one line rather than click's usage text."""
     for folder in folders:
+        if folder.exists() and not folder.is_dir():
+            click.echo(f"perfdoc: {folder} 是文件，不是模板文件夹（--templates 应指向放 .docx 与 .yaml 的文件夹）", err=True)
+            ctx.exit(2)
         if not folder.is_dir():
             click.echo(f"perfdoc: 模板文件夹不存在：{folder}", err=True)
             ctx.exit(2)
@@ -59,6 +62,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     perfdoc serve specs/2025      在浏览器中预览表格，问题标在单元格上，保存后自动更新
     perfdoc next specs/2025       由本年度的规格生成下一年度的（specs/2026），列出要核对的地方
     perfdoc diff specs/2025 specs/2026   按表格的栏目比较两个版本（也可以是 git 修订：HEAD~1:specs/2026）
+    perfdoc import 汇总表.docx -o specs/2024   由已有的 Word/PDF/Excel 表格生成规格
     """
     ctx.obj = {"debug": debug}
     # A run holds a unit's models — hundreds of thousands of small objects, almost no cycles —
@@ -77,13 +81,14 @@ def main(ctx: click.Context, debug: bool) -> None:
 @TEMPLATES_OPTION
 @click.pass_context
 def validate(ctx, target: Path, strict: bool, output_format: str, templates, jobs: int = 1) -> None:
-    """检查一个单位的规格文件夹（或其中一个项目文件）；TARGET 下是多个单位文件夹时逐个检查，并做跨单位检查。"""
-    from .make.pipeline import read_specs
+    """检查一个单位的规格文件夹（或其中一个项目文件），以及生成时要用的表式定义和 Word 模板；
+    TARGET 下是多个单位文件夹时逐个检查，并做跨单位检查。"""
+    from .make.pipeline import validate_specs
     from .make.units import is_units_folder
     if is_units_folder(target):
         _validate_units(ctx, target, strict, output_format, list(templates), jobs or os.cpu_count() or 1)
     _note_nested_units(target)
-    specs = _run(ctx, read_specs, target, templates=list(templates))
+    specs = _run(ctx, validate_specs, target, templates=list(templates))
     code = _exit_code(specs.problems, strict)
     _report(specs.problems, output_format, err=False, strict=strict)
     if output_format == "text" and code and strict and not any(p.is_error for p in specs.problems):
@@ -117,6 +122,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
 
     再次生成时只重写输入有变化的文档（输出文件夹中的 .perfdoc-manifest.json 记录了每份文档的来源）。
     TARGET 下是多个单位文件夹（各有 单位.yaml）时，每个单位生成到自己的输出文件夹，-j 按单位并行。
+    同一输出文件夹同时只有一个 build 在写（.perfdoc-lock），另一个等它结束。
     """
     from .make.pipeline import build as run_build
     from .make.units import is_units_folder
@@ -448,17 +454,58 @@ def selfeval_init(ctx, source: Path, output: Path | None, force: bool, templates
     sys.exit(1 if result.existing else 0)
 
 
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="写入规格的文件夹，如 specs/2025（单位.yaml 和每个项目一个 01_<项目名称>.yaml）。")
+@click.option("--kind", help="表式（申报表、自评表、目标表2020 …）；不写时按表中的栏目判断。")
+@click.option("--force", is_flag=True, help="覆盖文件夹中已有的规格文件。")
+@TEMPLATES_OPTION
+@click.pass_context
+def import_command(ctx, files, output: Path, kind: str | None, force: bool, templates) -> None:
+    """由已有的表格生成规格：Word（.docx）、PDF（.pdf）、Excel（.xlsx）。
+
+    \b
+    perfdoc import 2024年汇总表.docx -o specs/2024          一份汇总表（多个项目）或单个项目的表
+    perfdoc import 项目一.docx 项目二.docx -o specs/2025     多个文件合为一个单位
+    perfdoc import 汇总表.pdf -o specs/2025                  网上公开的 PDF（扫描件不能导入）
+    perfdoc import 指标.xlsx -o specs/2025                   预算系统导出的指标表或 perfdoc 导出的 Excel
+
+    读不准的地方逐条列出（文件、第几个表第几行、写入了哪一栏）；写完后照 validate 检查一遍。
+    """
+    from .workflow.importing import import_files
+    result = _run(ctx, import_files, list(files), output=output, kind=kind, force=force, templates=list(templates))
+    for path, why in result.refused:
+        click.echo(f"{path}: 未导入：{why}", err=True)
+    if result.refused:
+        click.echo("perfdoc: 没有写入任何文件", err=True)
+        sys.exit(1)
+    for path in result.existing:
+        click.echo(f"{path}: 已存在，未覆盖（要覆盖请加 --force）", err=True)
+    if result.existing:
+        click.echo("perfdoc: 没有写入任何文件", err=True)
+        sys.exit(1)
+    for doubt in result.doubts:
+        click.echo(f"待核对：{doubt.format()}", err=True)
+    for path in result.written:
+        click.echo(f"已生成 {path}")
+    _report(result.problems, "text", err=True)
+    sys.exit(_exit_code(result.problems, strict=False))
+
+
 def _run(ctx, fn, *args, **kwargs):
     """Run a pipeline step, turning a usage or template mistake into a message, not a traceback."""
     from .input.kinds import KindError, TemplateError
     from .input.folder import UsageError
+    from .make.parallel import WorkerDied
     from .output.xlsx import CellTooLong
     try:
         return fn(*args, **kwargs)
-    except (UsageError, KindError, TemplateError, CellTooLong) as exc:
+    except (UsageError, KindError, TemplateError, CellTooLong, WorkerDied) as exc:
         if ctx.obj.get("debug"):
             raise
-        click.echo(f"perfdoc: {exc}", err=True)
+        from .input.problems import visible  # a project's name may hold an ESC or a U+202E
+        click.echo(f"perfdoc: {visible(str(exc))}", err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)
     except OSError as exc:
         if ctx.obj.get("debug"):
@@ -538,15 +585,17 @@ def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
     默认只显示差异；--write 才改写文件。只改动这些值本身，注释、键的顺序和其他内容原样保留。
     """
     import difflib
-    from .output.files import write_atomic
-    from .workflow.normalize import normalize
+    from .workflow.normalize import normalize, write_respelt
     results, problems = _run(ctx, normalize, target, templates=list(templates))
     for problem in problems:
         click.echo(problem.format(), err=True)
+    for result in results:
+        for line in result.kept_messages():
+            click.echo(line, err=True)
     changed = [r for r in results if r.changes]
     for result in changed:
         if write:
-            write_atomic(result.path, result.after.encode("utf-8"))
+            _run(ctx, write_respelt, result)
             click.echo(f"已改写 {result.path}（{len(result.changes)} 处）")
         else:
             click.echo("".join(difflib.unified_diff(

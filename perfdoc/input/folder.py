@@ -20,6 +20,9 @@ def find_unit_file(folder: Path) -> Path:
     for name in UNIT_FILE_NAMES:
         if (folder / name).is_file():
             return folder / name
+    for name in UNIT_FILE_NAMES:
+        if os.path.lexists(folder / name):  # a folder, a FIFO, a dangling link: not "no unit file"
+            raise UsageError(f"{folder / name} 不是普通文件（单位文件应是一个 YAML 文本文件）")
     raise UsageError(f"{folder} 中没有单位文件 单位.yaml（写明 单位、年度 与各项目共用的 主管部门、实施单位）")
 
 
@@ -30,9 +33,10 @@ def project_files(folder: Path) -> list[Path]:
 
 def project_file_names(folder: Path) -> list[str]:
     """project_files' names: a no-op rebuild of 10,000 specs lists them all, and pathlib's
-    per-entry objects cost more than the listing itself."""
+    per-entry objects cost more than the listing itself. (.YAML as saved by Windows tools is a
+    spec too; a hidden file (.x.yaml) is not.)"""
     with os.scandir(folder) as entries:
-        names = [e.name for e in entries if e.name.endswith(SPEC_SUFFIXES)
+        names = [e.name for e in entries if e.name.lower().endswith(SPEC_SUFFIXES)
                  and e.name not in UNIT_FILE_NAMES and not e.name.startswith(".")]
     names.sort(key=lambda name: [int(t) if t.isdigit() else t for t in _DIGITS.split(name)])
     return names

@@ -9,15 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Formatter
 
 import yaml
 
+from .kindcheck import check_kind_text
+from .reading import read_regular
+
+MAX_KIND_BYTES = 1024 * 1024  # a kind definition is a page of YAML
 FIELD_TYPES = ("text", "date", "amount", "number", "percent", "group", "indicators")
 FIELD_FORMATS = ("", "amount")  # a text field's expected shape, checked but printed as typed
 
 
 class KindError(Exception):
-    """A kind definition or template is broken: a developer's mistake, not the spec author's."""
+    """A kind definition or template is broken: a developer's mistake, not the spec author's.
+
+    `problems`, when given, are its file:line:col problems (kindcheck.py); the message lists them."""
+
+    def __init__(self, message: str = "", problems: list | None = None):
+        self.problems = list(problems or ())
+        super().__init__(message or "\n".join(p.format() for p in self.problems))
 
 
 class TemplateError(KindError):
@@ -142,6 +153,8 @@ def load_kinds(extra_dirs: list[Path] = ()) -> dict[str, FormKind]:
     kinds: dict[str, FormKind] = {}
     for folder in [builtin_dir(), *extra_dirs]:
         folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise KindError(f"{folder}: 是文件，不是模板文件夹（--templates 或“模板”应指向放 .docx 与 .yaml 的文件夹）")
         if not folder.is_dir():
             raise KindError(f"模板文件夹不存在：{folder}")
         for path in sorted(folder.glob("*.yaml")):
@@ -149,9 +162,24 @@ def load_kinds(extra_dirs: list[Path] = ()) -> dict[str, FormKind]:
             kinds[kind.name] = kind
         for name, kind in list(kinds.items()):
             restyled = folder / kind.template.name
+            _check_restyled(folder, kind.template.name)
             if restyled.is_file() and restyled != kind.template:
                 kinds[name] = _replace_template(kind, restyled)
     return kinds
+
+
+def _check_restyled(folder: Path, template_name: str) -> None:
+    """Refuse a restyled template perfdoc would pass over without a word: saved as .DOCX or as
+    Word 97's .doc, or a folder in its place — the built-in layout would be printed instead."""
+    stem = Path(template_name).stem.casefold()
+    for entry in folder.iterdir():
+        if entry.name == template_name:
+            if not entry.is_file():
+                raise KindError(f"{entry}: 不是文件（是文件夹或特殊文件），无法作为“{stem}”的模板；"
+                                f"否则会不声不响地用内置版式")
+        elif Path(entry.name).stem.casefold() == stem and entry.suffix.casefold() in (".docx", ".doc", ".docm", ".dotx"):
+            wanted = "请在 Word 中“另存为”.docx 格式" if entry.suffix.casefold() != ".docx" else "请把扩展名改为小写 .docx"
+            raise KindError(f"{entry}: 模板文件名应为 {template_name}，{wanted}（否则会不声不响地用内置版式）")
 
 
 EXPORTED = ("*.docx", "*.yaml", "*.md")  # templates, their kind definitions, TEMPLATES.md
@@ -200,7 +228,11 @@ def read_kind(path: Path) -> FormKind:
     try:
         # libyaml when present: every command reads every kind, and the pure-Python loader
         # would spend more time on them than on a small unit's specs
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        text = read_regular(path, MAX_KIND_BYTES).decode("utf-8")
+        problems = [p for p in check_kind_text(path, text) if p.is_error]
+        if problems:
+            raise KindError(problems=problems)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         kind = FormKind(
             name=data["name"],
             title=data.get("title", data["name"]),
@@ -223,8 +255,12 @@ def read_kind(path: Path) -> FormKind:
             labels=_labels(data.get("labels")),
             labels_by_year=_labels_by_year(data.get("labels_by_year"), _labels(data.get("labels"))),
         )
-    except KindError as exc:  # a field's type or format, from _field
+    except KindError as exc:  # the checks of kindcheck.py, or a field's type or format from _field
+        if exc.problems:
+            raise
         raise KindError(f"{path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise KindError(f"{path}: 表式定义不是 UTF-8 编码的文本") from None
     except OSError as exc:
         raise KindError(f"{path}: 无法读取表式定义：{exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
@@ -239,6 +275,20 @@ def read_kind(path: Path) -> FormKind:
         raise KindError(f"{path}: 找不到表式“{kind.name}”的模板 {kind.template.name}"
                         f"（应与表式定义放在同一文件夹中）")
     return kind
+
+
+def format_plain(pattern: str, values: dict[str, str]) -> str:
+    """`str.format` with plain names only: `{项目名称}`, never `{x.__class__}` or `{x[0]}` (a kind
+    file comes from elsewhere) and no format specs; a missing name raises KeyError."""
+    out = []
+    for literal, name, spec, conversion in Formatter().parse(pattern):
+        out.append(literal)
+        if name is None:
+            continue
+        if not name or any(c in name for c in ".[]") or spec or conversion:
+            raise ValueError(f"文件名样式中的“{{{name}}}”只能是字段名")
+        out.append(values[name])
+    return "".join(out)
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:

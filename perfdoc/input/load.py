@@ -15,6 +15,7 @@ from typing import Union
 import yaml
 
 from .problems import Problem
+from .reading import read_regular
 
 try:  # libyaml is about ten times faster and gives the same marks
     _Loader = yaml.CSafeLoader
@@ -84,7 +85,7 @@ def load_file(path: Path) -> tuple[Node | None, list[Problem]]:
         if size > MAX_BYTES:
             raise LoadError([Problem(path, 1, 1, "error", "file-too-large",
                                      f"文件过大（{size // 1024} KB，上限 {MAX_BYTES // 1024} KB），不像是一份项目规格")])
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_BYTES, root=path.parent)
     except OSError as exc:
         raise LoadError([Problem(path, 1, 1, "error", "file-unreadable",
                                  f"无法读取文件：{exc.strerror or exc}")]) from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .kinds import FormKind
+from .kinds import FormKind, format_plain
 
 Location = tuple[int, int]  # (line, column), both from 1
 
@@ -32,7 +32,7 @@ class Unit:
     @property
     def summary_title(self) -> str:
         """The 汇总表's title line, e.g. 上海科学技术交流中心2025年度项目绩效目标汇总表."""
-        return self.kind.summary_title.format(单位=self.name, 年度=self.year)
+        return format_plain(self.kind.summary_title, {"单位": self.name, "年度": str(self.year)})
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,10 +24,15 @@ UNIT_FIELDS = ("单位", "年度", "表式", "模板")
 
 # XML 1.0 forbids these; one of them in a value makes Word refuse the whole document.
 _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_THOUSANDS = re.compile(r"^\d{3}(?:\.\d*)?$")  # what is left of 1,000,000.00 after a {…} split
+# ASCII digits only, in every kind of value: `\d` would take １２３ (full-width) or ١٢٣ in an
+# amount while a date refuses them — one rule for all, and a hint where they were typed.
+_AMOUNT = re.compile(r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?$")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# More than any budget (a trillion trillion 元): Decimal's 28 digits must hold every sum exactly.
+MAX_AMOUNT_DIGITS = 18
+YEARS = range(1900, 2101)
+_THOUSANDS = re.compile(r"^[0-9]{3}(?:\.[0-9]*)?$")  # what is left of 1,000,000.00 after a {…} split
 
 
 # Where each value was written is kept for the whole run (a rule may report on any value), and
@@ -141,7 +146,7 @@ class _Reader:
                 return dt.date.fromisoformat(text.strip())
             except ValueError:
                 pass
-        self.report(node, "date", f"“{label}”应为日期，写作 YYYY-MM-DD（如 2025-01-01），实际是“{text}”")
+        self.report(node, "date", f"“{label}”应为日期，写作 YYYY-MM-DD（如 2025-01-01），实际是“{text}”{digit_hint(text)}")
         return None
 
     def amount(self, node: Node | None, label: str) -> Decimal | None:
@@ -149,12 +154,20 @@ class _Reader:
         if text is None:
             return None
         value = parse_amount(text)
-        if value is None and parse_amount(text.strip().lstrip("-")) is not None:
+        unsigned = parse_amount(text.strip().removeprefix("-")) if value is None else None
+        if unsigned is not None and unsigned == 0:
+            value = unsigned  # -0.00 is zero, not a negative amount
+        elif unsigned is not None:
             self.report(node, "amount-negative", f"“{label}”不能为负数，实际是“{text}”")
         elif value is None:
-            self.report(node, "amount", f"“{label}”应为金额（元），如 1,515,000.00，实际是“{text}”")
-        elif value.as_tuple().exponent < -2:
+            self.report(node, "amount", f"“{label}”应为金额（元），如 1,515,000.00，实际是“{text}”{digit_hint(text)}")
+        if value is None:
+            return None
+        if value.as_tuple().exponent < -2:
             self.report(node, "amount-decimals", f"“{label}”最多两位小数（到分），实际是“{text}”")
+            return None
+        if value.adjusted() >= MAX_AMOUNT_DIGITS:
+            self.report(node, "amount", f"“{label}”为 {len(str(int(value)))} 位数的金额，超出任何预算（上限 {MAX_AMOUNT_DIGITS} 位）")
             return None
         return value
 
@@ -164,7 +177,10 @@ class _Reader:
             return None
         value = parse_number(text)
         if value is None:
-            self.report(node, "number", f"“{label}”应为数字，实际是“{text}”")
+            self.report(node, "number", f"“{label}”应为数字，实际是“{text}”{digit_hint(text)}")
+        elif value.adjusted() >= MAX_AMOUNT_DIGITS:
+            self.report(node, "number", f"“{label}”的数 {text} 过大（上限 {MAX_AMOUNT_DIGITS} 位）")
+            return None
         return value
 
 
@@ -177,6 +193,13 @@ def parse_amount(text: str) -> Decimal | None:
         return Decimal(text.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
         return None
+
+
+def digit_hint(text: str) -> str:
+    """A hint when the text holds digits other than 0-9 (full-width ２０２５, Arabic-Indic …)."""
+    if any(c.isdigit() and not c.isascii() for c in text):
+        return "（含全角或其他文字的数字，请改用半角数字 0-9）"
+    return ""
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -229,10 +252,11 @@ def parse_unit(path: Path, node: Node | None, kinds: dict[str, FormKind]) -> tup
     if "年度" in found:
         reader.lines["年度"] = (found["年度"][1].line, found["年度"][1].col)
     if year_text is not None:
-        if re.fullmatch(r"\d{4}", year_text.strip()):
+        if re.fullmatch(r"[0-9]{4}", year_text.strip()) and int(year_text) in YEARS:
             year = int(year_text)
-        else:
-            reader.report(found["年度"][1], "year", f"“年度”应为四位年份，如 2025，实际是“{year_text}”")
+        else:  # 0025 is not the year 25, and ２０２５ is typed in full-width digits
+            reader.report(found["年度"][1], "year",
+                          f"“年度”应为四位年份，如 2025，实际是“{year_text}”{digit_hint(year_text)}")
     kind = None
     if "表式" in found:
         reader.lines["表式"] = (found["表式"][1].line, found["表式"][1].col)

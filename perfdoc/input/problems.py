@@ -1,6 +1,7 @@
 """Problems found in specs, and how they are printed: `path:line:col: severity[rule]: message`."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 
@@ -20,7 +21,9 @@ class Problem:
     field: str = dataclass_field(default="", compare=False)
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.rule}]: {self.message}"
+        """One line for a terminal: control and bidi characters from a spec (or a forged manifest)
+        are shown as escapes, never sent to the terminal (an ESC sequence, a U+202E)."""
+        return visible(f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.rule}]: {self.message}")
 
     def as_dict(self) -> dict:
         return {"path": str(self.path), "line": self.line, "col": self.col,
@@ -29,6 +32,15 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """The text with control and bidi characters written as escapes (\\x1b, \\u202e)."""
+    return _INVISIBLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                          else f"\\u{ord(m.group()):04x}", text)
 
 
 # Errors that say the value written at a place cannot be read: the model holds no value there, so

@@ -22,7 +22,7 @@ PERCENT_UNITS = {"%", "％", "百分比"}
 MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 
 _OPERATOR = "|".join(sorted((re.escape(op) for op in OPERATORS), key=len, reverse=True))
-_NUMBER = r"\d+(?:\.\d+)?"
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"  # ASCII digits, as in every other value (parse.py)
 _QUANTITY = re.compile(
     rf"^(?P<op>{_OPERATOR})(?P<sp1>\s*)(?P<low>{_NUMBER})(?:\s*[-~～至]\s*(?P<high>{_NUMBER}))?"
     rf"(?P<sp2>\s*)(?:(?P<open>[(（])\s*(?P<punit>[^()（）]*?)\s*(?P<close>[)）])|(?P<unit>[^\d\s()（）,，;；:：]*))$")
@@ -46,15 +46,29 @@ class Quantity:
         return self.operator in ("≤", "<")
 
     def canonical(self) -> str:
-        """The spelling the budget system prints: ≥90.00(%), =2.00(场)."""
-        number = f"{self.low:.2f}" + (f"-{self.high:.2f}" if self.high is not None else "")
+        """The spelling the budget system prints: ≥90.00(%), =2.00(场). A number with more than
+        two decimals keeps them (=0.004(万元)): a spelling never changes a value."""
+        number = _spell(self.low) + (f"-{_spell(self.high)}" if self.high is not None else "")
         unit = f"({self.unit})" if self.unit else ""
         return f"{self.operator}{number}{unit}"
+
+    @property
+    def fits_two_decimals(self) -> bool:
+        """Whether the system's two decimals hold the value exactly (1.0049 does not)."""
+        return all(n is None or n == n.quantize(_CENT) for n in (self.low, self.high))
 
     def in_yuan(self) -> Decimal | None:
         """The amount in 元 when the unit is money (万元, 元, 亿元), else None."""
         factor = MONEY_UNITS.get(self.unit)
         return None if factor is None else self.low * factor
+
+
+_CENT = Decimal("0.01")
+
+
+def _spell(number: Decimal) -> str:
+    """Two decimals, or as many as the value needs: never rounded."""
+    return f"{number:.2f}" if number == number.quantize(_CENT) else f"{number:f}"
 
 
 @functools.lru_cache(maxsize=4096)  # specs repeat their values (≥90.00(%)), and rules read each twice

@@ -5,7 +5,8 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..output.files import safe_file_name, write_atomic
+from ..output.files import safe_file_name, same_name_key, write_atomic
+from ..input.kinds import TemplateError, format_plain
 from ..input.model import Project, Unit
 from ..input.problems import Problem
 
@@ -56,13 +57,23 @@ def write_document(document: Document, renderer) -> None:
         from .workbook import unit_workbook
         write_atomic(document.path, unit_workbook(document.unit, document.projects))
         return
-    if document.comments:
-        from ..output.comments import render_with_comments
-        data = render_with_comments(renderer, document.unit, document.projects, list(document.comments),
-                                    summary=document.summary)
-    else:
-        data = renderer.render(document.unit, document.projects, summary=document.summary)
+    try:
+        if document.comments:
+            from ..output.comments import render_with_comments
+            data = render_with_comments(renderer, document.unit, document.projects, list(document.comments),
+                                        summary=document.summary)
+        else:
+            data = renderer.render(document.unit, document.projects, summary=document.summary)
+    except TemplateError as exc:
+        raise TemplateError(f"{exc}（{describe(document)}）") from None
     write_atomic(document.path, data)
+
+
+def describe(document: Document) -> str:
+    """Which document, for which project, a message is about."""
+    if document.summary:
+        return f"生成汇总表 {document.path.name} 时"
+    return f"生成项目“{document.projects[0].name}”的 {document.path.name} 时"
 
 
 def with_comments(document: Document, problems: list[Problem], severities: tuple[str, ...]) -> Document:
@@ -78,13 +89,26 @@ def with_comments(document: Document, problems: list[Problem], severities: tuple
 
 
 def unique_file_names(unit: Unit, projects: list[Project]) -> list[str]:
-    names, seen = [], {}
-    for project in projects:
-        values = {k: v for k, v in project.values.items() if isinstance(v, str)}
-        try:
-            base = safe_file_name(unit.kind.file_name.format(**{**values, "年度": unit.year}))
-        except (KeyError, IndexError, ValueError):
-            base = safe_file_name(project.name)
-        seen[base] = seen.get(base, 0) + 1
-        names.append(f"{base}.docx" if seen[base] == 1 else f"{base}_{seen[base]}.docx")
+    """One file name per project, never shared: not by two projects whose names differ only in
+    characters a file name cannot hold (A_B, A:B), nor by a numbered name and a real one (A_B_2),
+    nor by names one file on Windows or macOS (case, Unicode normalization), nor by the 汇总表."""
+    bases = [_base_name(unit, project) for project in projects]
+    taken = {same_name_key(safe_file_name(unit.summary_title) + ".docx")}
+    wanted = {same_name_key(base + ".docx") for base in bases}  # a real name outranks a number
+    names = []
+    for base in bases:
+        name, number = base + ".docx", 1
+        while same_name_key(name) in taken or (number > 1 and same_name_key(name) in wanted):
+            number += 1
+            name = f"{base}_{number}.docx"
+        taken.add(same_name_key(name))
+        names.append(name)
     return names
+
+
+def _base_name(unit: Unit, project: Project) -> str:
+    values = {k: v for k, v in project.values.items() if isinstance(v, str)}
+    try:
+        return safe_file_name(format_plain(unit.kind.file_name, {**values, "年度": str(unit.year)}))
+    except (KeyError, ValueError):
+        return safe_file_name(project.name)

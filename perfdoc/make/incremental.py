@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat as stat_module
 import sys
 import time
 from dataclasses import dataclass, field
@@ -27,9 +28,13 @@ import yaml
 from .. import __version__
 from ..input.kinds import builtin_dir
 from ..input.problems import Problem
+from ..input.reading import open_regular, read_regular
 
 MANIFEST_NAME = ".perfdoc-manifest.json"
 FORMAT = 1
+# A manifest lists a unit's documents and problems: a few MB for a thousand projects.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_INPUT_BYTES = 512 * 1024 * 1024  # no spec or template is near this; a bigger file is refused
 _KIND_FILES = ("*.yaml", "*.docx")
 
 
@@ -43,10 +48,20 @@ def _digest(*chunks: bytes | str) -> str:
 
 
 def _file_digest(path: Path) -> str:
+    """The digest of a regular file's bytes, read in chunks up to MAX_INPUT_BYTES; a FIFO, a
+    device or a folder is never read (validation says why; the digest only has to differ)."""
     try:
-        return _digest(path.read_bytes())
+        fd = open_regular(path)
     except OSError:
-        return "unreadable"  # validation will say why; the digest only has to differ from a good one
+        return "unreadable"
+    hasher, total = hashlib.blake2b(digest_size=16), 0
+    with os.fdopen(fd, "rb") as file:
+        while chunk := file.read(1 << 20):
+            total += len(chunk)
+            if total > MAX_INPUT_BYTES:
+                return "too-large"
+            hasher.update(chunk)
+    return _digest(hasher.digest())
 
 
 PACKAGE = Path(__file__).resolve().parent.parent  # perfdoc/, with every stage's sub-package
@@ -90,7 +105,12 @@ class Inputs:
 
     def document_key(self, spec_names: list[str], file_name: str) -> str:
         """What one document is built from: the shared inputs, its specs and its own name."""
-        return _digest(self.common, file_name, *(self.specs[name] for name in spec_names))
+        return _digest(self.common, file_name, *(self.specs.get(name, "unread") for name in spec_names))
+
+    @classmethod
+    def untrusted(cls) -> Inputs:
+        """Digests that match nothing: the next build rebuilds everything."""
+        return cls("untrusted-" + os.urandom(16).hex(), {})
 
 
 # A file changed less than this before the last manifest was written may have changed again
@@ -134,13 +154,31 @@ class Entry:
     mtime_ns: int
 
     def matches(self, path: Path) -> bool:
+        """The file is still the regular file the last build wrote (a symlink never is)."""
         try:
-            return self.same_stat(path.stat())
+            return self.same_stat(path.lstat())
         except OSError:
             return False
 
     def same_stat(self, stat: os.stat_result) -> bool:
-        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
+        """`stat` (not following a symlink) is the regular file the last build wrote."""
+        return (stat_module.S_ISREG(stat.st_mode) and stat.st_size == self.size
+                and stat.st_mtime_ns == self.mtime_ns)
+
+
+def _read_manifest(out: Path):
+    """The manifest's JSON, read as a bounded regular file; None when it cannot be."""
+    try:
+        return json.loads(read_regular(out / MANIFEST_NAME, MAX_MANIFEST_BYTES).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def is_plain_name(name) -> bool:
+    """A plain name of a file in a folder: no folder, no `..`, not absolute, not hidden."""
+    return (isinstance(name, str) and 0 < len(name) <= 255 and name == Path(name).name
+            and "/" not in name and "\\" not in name and "\0" not in name and not name.startswith(".")
+            and ":" not in name)
 
 
 @dataclass
@@ -156,35 +194,61 @@ class Manifest:
 
     @classmethod
     def load(cls, out: Path, specs: Path) -> Manifest | None:
-        """The manifest of the last build of `specs` into `out`; None if there is none for it."""
+        """The manifest of the last build of `specs` into `out`; None if there is none for it, or
+        if it is not one this tool wrote (any other shape, size or kind of file)."""
         try:
-            data = _manifest_data(out)
-            if data.get("format") != FORMAT or data.get("specs") != str(specs.resolve()):
+            data = json.loads(read_regular(out / MANIFEST_NAME, MAX_MANIFEST_BYTES).decode("utf-8"))
+            if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("specs") != str(specs.resolve()):
                 return None
-            return cls(data["specs"], data["inputs"], data["problems"], data["skipped"],
-                       {name: Entry(**entry) for name, entry in data["documents"].items()},
-                       data.get("spec_stats", {}), data.get("written_ns", 0))
-        except (OSError, ValueError, KeyError, TypeError):
+            manifest = cls(data["specs"], data["inputs"], data["problems"], data["skipped"],
+                           {name: Entry(**entry) for name, entry in data["documents"].items()},
+                           _spec_stats(data.get("spec_stats")), _integer(data.get("written_ns")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None  # absent, or damaged: build everything and write a new one
+        return manifest if manifest.well_formed() else None
+
+    def well_formed(self) -> bool:
+        """Every field has the type this tool writes, and every document is a plain file name."""
+        entries_ok = all(is_document_name(name) and type(e.key) is str and type(e.size) is int
+                         and type(e.mtime_ns) is int for name, e in self.documents.items())
+        problems_ok = all(isinstance(p, dict) and isinstance(p.get("path"), str) and type(p.get("line")) is int
+                          and type(p.get("col")) is int and isinstance(p.get("message"), str)
+                          and isinstance(p.get("rule"), str) and isinstance(p.get("severity"), str)
+                          for p in self.problems)
+        skipped_ok = all(isinstance(s, list) and len(s) == 3 and all(isinstance(x, str) for x in s)
+                         and s[0] in ("specs", "output") and is_plain_name(s[1]) for s in self.skipped)
+        return (isinstance(self.inputs, str) and isinstance(self.specs, str)
+                and isinstance(self.problems, list) and isinstance(self.skipped, list)
+                and entries_ok and problems_ok and skipped_ok)
 
     @staticmethod
     def owner(out: Path) -> str | None:
         """The spec folder whose build wrote the manifest in `out` (None if there is none to read)."""
-        try:
-            data = _manifest_data(out)
-            return data["specs"] if isinstance(data.get("specs"), str) else None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None
+        data = _read_manifest(out)
+        return data["specs"] if isinstance(data, dict) and isinstance(data.get("specs"), str) else None
+
+    @staticmethod
+    def entries_in(out: Path) -> dict[str, Entry]:
+        """The documents the manifest in `out` lists, whoever built them: only plain .docx names
+        with entries of the shape this tool writes, since the manifest is read from disk."""
+        data = _read_manifest(out)
+        documents = data.get("documents") if isinstance(data, dict) else None
+        if not isinstance(documents, dict):
+            return {}
+        entries = {}
+        for name, entry in documents.items():
+            try:
+                entry = Entry(**entry)
+            except TypeError:
+                continue
+            if is_document_name(name) and type(entry.size) is int and type(entry.mtime_ns) is int:
+                entries[name] = entry
+        return entries
 
     @staticmethod
     def documents_in(out: Path) -> list[str]:
-        """The file names of the documents the manifest in `out` lists, whoever built them: only
-        plain .docx and .xlsx names, since the manifest is read from disk and names no other place."""
-        try:
-            names = _manifest_data(out)["documents"]
-            return [n for n in names if isinstance(n, str) and is_document_name(n)]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return []
+        """The plain .docx and .xlsx names the manifest in `out` lists, whoever built them."""
+        return list(Manifest.entries_in(out))
 
     def to_bytes(self) -> bytes:
         """The manifest as written to the output folder (MANIFEST_NAME)."""
@@ -202,7 +266,7 @@ class Manifest:
             with os.scandir(out) as listing:
                 found = {e.name: e for e in listing if e.name in self.documents}
             return len(found) == len(self.documents) and all(
-                entry.same_stat(found[name].stat()) for name, entry in self.documents.items())
+                entry.same_stat(found[name].stat(follow_symlinks=False)) for name, entry in self.documents.items())
         except OSError:
             return False
 
@@ -221,26 +285,24 @@ class Manifest:
         self.documents[path.name] = Entry(key, stat.st_size, stat.st_mtime_ns)
 
 
-def is_document_name(name: str) -> bool:
-    """A name a build may have written into its output folder: a .docx (or, with --xlsx, the
-    unit's .xlsx) with no folder part."""
-    return name.endswith((".docx", ".xlsx")) and Path(name).name == name and "\\" not in name \
-        and not name.startswith(".")
+def is_document_name(name) -> bool:
+    """A name a build may have written into its output folder: a plain .docx (or, with --xlsx,
+    the unit's .xlsx) name."""
+    return is_plain_name(name) and name.endswith((".docx", ".xlsx"))
 
 
-_last_read: list = [None, None]  # (path, size, mtime) and the data read from it
+def _spec_stats(data) -> dict[str, list]:
+    """The recorded [size, mtime_ns, digest] of each spec, only entries of that exact shape (the
+    manifest is read from disk); anything else is dropped, and that spec is read and hashed."""
+    if not isinstance(data, dict):
+        return {}
+    return {name: record for name, record in data.items()
+            if isinstance(name, str) and isinstance(record, list) and len(record) == 3
+            and type(record[0]) is int and type(record[1]) is int and isinstance(record[2], str)}
 
 
-def _manifest_data(out: Path) -> dict:
-    """The manifest in `out` as JSON data, read once while the file stays as it is: a build asks
-    whose it is, then loads it (10,000 documents: 2 MB of JSON, 15 ms a parse). Not to be changed
-    by the caller."""
-    path = out / MANIFEST_NAME
-    stat = os.stat(path)
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if _last_read[0] != key:
-        _last_read[:] = [key, json.loads(path.read_text(encoding="utf-8"))]
-    return _last_read[1]
+def _integer(value) -> int:
+    return value if type(value) is int else 0
 
 
 def problem_record(problem: Problem, folder: Path) -> dict:

@@ -55,6 +55,7 @@ def write_in_processes(unit, projects: list, forms: dict, summary: Path | None, 
     global _work
     import multiprocessing  # imported only when processes are started: 30 ms of a small build
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     from ..output.render import Renderer, project_data
     order = projects if summary else list(forms)
     context = multiprocessing.get_context(START_METHOD)
@@ -73,10 +74,15 @@ def write_in_processes(unit, projects: list, forms: dict, summary: Path | None, 
 
             def items():
                 # map yields batches in order, each as soon as it and those before it are done
-                for start, (pieces, written) in zip(starts, results):
-                    done(written)
-                    for project, project_pieces in zip(order[start:start + size], pieces):
-                        yield project_data(project) if needs_data else None, project_pieces
+                start = 0
+                try:
+                    for start, (pieces, written) in zip(starts, results):
+                        done(written)
+                        for project, project_pieces in zip(order[start:start + size], pieces):
+                            yield project_data(project) if needs_data else None, project_pieces
+                except BrokenProcessPool:
+                    lost = [p for p in paths[start:] if p is not None] + ([summary] if summary else [])
+                    raise WorkerDied(_lost(lost)) from None
 
             if summary is None:
                 for _ in items():
@@ -88,6 +94,17 @@ def write_in_processes(unit, projects: list, forms: dict, summary: Path | None, 
         _work = ()
 
 
+class WorkerDied(Exception):
+    """A -j worker process ended without finishing its documents (killed, out of memory)."""
+
+
+def _lost(paths: list[Path]) -> str:
+    names = [path.name for path in paths]
+    shown = "、".join(names[:5]) + (f" 等 {len(names)} 份" if len(names) > 5 else "")
+    return (f"生成文档的进程意外退出（被终止或内存不足），{shown} 可能未写成；已写成的文档已记录，"
+            f"再次运行 perfdoc build 会补齐其余的")
+
+
 def _start_worker() -> None:
     global _renderer
     from ..output.render import Renderer
@@ -95,9 +112,8 @@ def _start_worker() -> None:
 
 
 def _render(span: tuple[int, int], sent: tuple | None) -> tuple[list, int]:
-    """Render projects [start, end) of the work, writing their forms; their pieces, without the
-    XML itself (the parent combines CRCs), for the 汇总表."""
-    from ..output.package import Piece
+    """Render projects [start, end) of the work, writing their forms; their pieces for the 汇总表,
+    with their XML: the parent checks the whole 汇总表 is well-formed as it streams it."""
     unit, order, paths, keep = sent if sent is not None else (_work[0], _work[1][slice(*span)],
                                                                _work[2][slice(*span)], _work[3])
     pieces, written = [], 0
@@ -105,5 +121,5 @@ def _render(span: tuple[int, int], sent: tuple | None) -> tuple[list, int]:
         _, rendered = _renderer.project(unit, project, path)
         written += path is not None
         if keep:
-            pieces.append([Piece(p.deflated, p.crc, p.size) for p in rendered])
+            pieces.append(rendered)
     return pieces, written

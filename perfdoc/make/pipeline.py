@@ -8,11 +8,12 @@ Read this module first; every step is a named call into the module that does it.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from ..output.files import safe_file_name, write_atomic
+from ..output.files import remove_temporary_litter, safe_file_name, write_atomic
 from ..input import kinds as kinds_module
 from ..input.folder import UsageError, find_unit_file, project_file_names, project_files
 from ..input.load import LoadError, load_file
@@ -20,7 +21,8 @@ from ..input.model import Project, Unit
 from ..input.parse import parse_project, parse_unit, unit_templates
 from ..input.problems import Problem, sort_problems
 from . import incremental
-from .documents import Document, unique_file_names, with_comments, write_unit_documents
+from .documents import Document, unique_file_names, with_comments, write_document, write_unit_documents
+from .lock import OutputLock
 
 if TYPE_CHECKING:
     from ..output.pdf import Conversion
@@ -76,6 +78,8 @@ def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadPr
     if not paths:
         specs.problems.append(Problem(unit_path, 1, 1, "warning", "no-projects",
                                       f"{folder} 中除单位文件外没有项目文件（*.yaml），不会生成任何表格"))
+    if not only:
+        specs.problems += hidden_specs(folder)
     for path in paths:
         project, problems = (read_project or read_project_file)(path, specs.unit)
         specs.problems += problems
@@ -89,6 +93,41 @@ def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadPr
         specs.problems += check_unit(specs.unit, specs.projects)
     specs.problems = sort_problems(specs.problems)
     return specs
+
+
+def validate_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
+    """What `perfdoc validate` reports: the specs' problems, and those of the template a build
+    would render them with (compiled, and tried on the first project that has no errors)."""
+    specs = read_specs(target, templates=templates)
+    if specs.unit is not None:
+        specs.problems = sort_problems(specs.problems + check_template(specs))
+    return specs
+
+
+def check_template(specs: Specs) -> list[Problem]:
+    """The template's problems as a build would meet them, as problems of the template file."""
+    from ..output.render import Renderer
+    kind = specs.unit.kind
+    erroneous = {p.path for p in specs.problems if p.is_error}
+    renderer = Renderer()
+    try:
+        renderer.template(kind)
+        for project in [p for p in specs.projects if p.path not in erroneous][:1]:
+            renderer.render(specs.unit, [project], summary=False)
+    except kinds_module.TemplateError as exc:
+        message = str(exc).removeprefix(f"{kind.template}").lstrip(": ")
+        if message.startswith("(") and "): " in message:  # "(part，place): why" → "part，place：why"
+            message = message[1:].replace("): ", "：", 1)
+        return [Problem(kind.template, 1, 1, "error", "template", message)]
+    return []
+
+
+def hidden_specs(folder: Path) -> list[Problem]:
+    """A warning for each hidden .yaml file (`.YAML`, `.草稿.yaml`): never read, never silently."""
+    return [Problem(path, 1, 1, "warning", "hidden-file",
+                    f"文件名以“.”开头，视为隐藏文件，未作为项目读取；是项目规格就去掉开头的“.”")
+            for path in sorted(folder.iterdir())
+            if path.name.startswith(".") and path.suffix.lower() in (".yaml", ".yml") or path.name.lower() in (".yaml", ".yml")]
 
 
 def read_project_file(path: Path, unit: Unit | None) -> tuple[Project | None, list[Problem]]:
@@ -113,7 +152,13 @@ def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Uni
     # 2. The form kinds: built-in ones, then the 模板 folder, then any --templates (later ones
     #    restyle a kind with a same-named .docx, or add kinds with their own .yaml).
     folders = [*folders, *templates]
-    known_kinds = kinds_module.load_kinds(folders)
+    try:
+        known_kinds = kinds_module.load_kinds(folders)
+    except kinds_module.KindError as exc:
+        if not exc.problems:
+            raise
+        specs.problems += exc.problems  # a kind file's own mistakes, file:line like a spec's
+        return None, folders
 
     # 3. The unit file read against them: whose projects these are, the year, the form kind.
     unit = None
@@ -147,13 +192,24 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     unit_path = find_unit_file(folder)
     unit, kind_folders = read_unit(unit_path, templates, Specs(folder))  # its problems: read_specs reports them
     out = Path(output) if output else (default_output(folder) if unit else None)
-    replaced = _claim_output(out, folder, replace_other) if out else []
+    options = dict(templates=templates, jobs=jobs, force=force, progress=progress, comments=comments,
+                   pdf=pdf, pdf_timeout=pdf_timeout, replace_other=replace_other, xlsx=xlsx, unit=unit)
     # One project file is built alone, outside the manifest: it is not the whole unit.
-    previous = incremental.Manifest.load(out, folder) if target.is_dir() and out else None
-    inputs = incremental.read_inputs(unit_path, project_file_names(folder), kind_folders, previous) \
-        if target.is_dir() else None
-    if inputs and comments:  # documents with comments are other documents than those without
-        inputs = inputs.with_option(f"--comments={comments}")
+    if not (target.is_dir() and out):
+        return _build(target, out, None, **options)
+    # A whole unit: one build at a time in its output folder, from reading to recording.
+    with OutputLock(out):
+        remove_temporary_litter(out)  # a killed build's; no build is writing now
+        return _build(target, out, (unit_path, kind_folders), **options)
+
+
+def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None, *, templates: list[Path],
+           jobs: int, force: bool, progress: Progress | None, comments: str, pdf: bool,
+           pdf_timeout: float | None, replace_other: bool, xlsx: bool, unit: Unit | None) -> BuildResult:
+    folder = target if target.is_dir() else target.parent
+    replaced = _claim_output(out, folder, replace_other) if out else []
+    previous = incremental.Manifest.load(out, folder) if whole else None
+    inputs = _read_inputs(whole, folder, comments, previous) if whole else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
     if previous and not force and previous.is_up_to_date(inputs, out) \
@@ -161,9 +217,12 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
         result = _replay(previous, folder, out)
         return _with_pdfs(result, pdf_timeout) if pdf else result
 
-    # 2. Read and check every spec.
+    # 2. Read and check every spec — and make sure the digests name the bytes that were read.
     specs = read_specs(target, templates=templates)
+    if whole:
+        specs, inputs = _settled(target, templates, specs, inputs, whole, comments)
     result = BuildResult(specs)
+    documents = []
     if specs.unit is not None:
         # 3. The documents: each valid project's form, and the 汇总表 if every project made it in.
         documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir(),
@@ -176,12 +235,21 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
         for document in documents:
             up_to_date = previous and not force and previous.is_current(document.path.name, document.key, out)
             (current if up_to_date else changed).append(document)
-        write_documents(changed, jobs=jobs, progress=progress)
+        started = time.time_ns()
+        try:
+            write_documents(changed, jobs=jobs, progress=progress)
+        except BaseException:
+            # one document failed (a full disk, a template error, a killed worker): record what
+            # was written, so the next build neither trusts nor forgets any document
+            if inputs:
+                partial = _interrupted_manifest(folder, result, documents, changed, previous, started, out)
+                if previous or partial.documents:
+                    write_atomic(out / incremental.MANIFEST_NAME, partial.to_bytes())
+            raise
         result.written, result.unchanged = [d.path for d in changed], [d.path for d in current]
-    else:
-        documents = []
-    # 5. Remove what the last build wrote and this one does not, and remember this one.
-    if inputs and out:
+    # 5. Remove what the last build wrote and this one does not, and remember this one. (A unit
+    #    that cannot be read builds nothing and leaves the folder as it was.)
+    if inputs and specs.unit is not None:
         result.removed = _remove_outdated(previous, documents, out)
         write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
     result.removed = replaced + result.removed
@@ -206,6 +274,28 @@ def _with_pdfs(result: BuildResult, timeout: float | None) -> BuildResult:
     return result
 
 
+def _read_inputs(whole: tuple[Path, list[Path]], folder: Path, comments: str,
+                 previous: incremental.Manifest | None = None) -> incremental.Inputs:
+    inputs = incremental.read_inputs(whole[0], project_file_names(folder), whole[1], previous)
+    if comments:  # documents with comments are other documents than those without
+        inputs = inputs.with_option(f"--comments={comments}")
+    return inputs
+
+
+def _settled(target: Path, templates: list[Path], specs: Specs, inputs: incremental.Inputs,
+             whole: tuple[Path, list[Path]], comments: str) -> tuple[Specs, incremental.Inputs]:
+    """The specs as read, and digests of exactly those bytes: a spec edited while it was being
+    read is read again; if the folder will not hold still, the manifest trusts nothing."""
+    folder = target
+    for _ in range(3):
+        again = _read_inputs(whole, folder, comments)
+        if again == inputs:
+            return specs, inputs
+        inputs = again
+        specs = read_specs(target, templates=templates)
+    return specs, incremental.Inputs.untrusted()
+
+
 def _claim_output(out: Path, folder: Path, replace_other: bool) -> list[Path]:
     """Make sure `out` is this spec folder's to write: refuse one another spec folder was built
     into (two units of a year, or a year's 申报表 and 自评表, would overwrite each other's forms);
@@ -218,8 +308,10 @@ def _claim_output(out: Path, folder: Path, replace_other: bool) -> list[Path]:
                          f"以免互相覆盖：请用 -o 另选输出文件夹，或加 --replace-other-specs "
                          f"删除那些文档、改由 {folder} 生成")
     from ..output.pdf import remove_stale
-    names = incremental.Manifest.documents_in(out)
-    removed = [out / name for name in names if (out / name).is_file()]
+    entries = incremental.Manifest.entries_in(out)
+    names = list(entries)
+    # only documents still exactly as that build wrote them: a manifest is a file from elsewhere
+    removed = [out / name for name, entry in entries.items() if entry.matches(out / name)]
     for path in removed:
         path.unlink()
     removed += remove_stale(out, names)
@@ -329,7 +421,10 @@ class _Paths(Sequence):
 
 def _remove_outdated(previous: incremental.Manifest | None, documents: list[Document], out: Path) -> list[Path]:
     """Delete the last build's documents that this build does not write: their spec was removed
-    or renamed, or now has errors. A stale 汇总表 must not sit beside fresh forms."""
+    or renamed, or now has errors. A stale 汇总表 must not sit beside fresh forms.
+
+    Only a plain file name in the output folder, whose file is still exactly as this tool wrote
+    it (regular, same size and time), is ever removed: a manifest is a file from elsewhere too."""
     if previous is None:
         return []
     current = {d.path.name for d in documents}
@@ -338,10 +433,32 @@ def _remove_outdated(previous: incremental.Manifest | None, documents: list[Docu
         if not incremental.is_document_name(name):  # the manifest is read from disk: stay in `out`
             continue
         path = out / name
-        if path.is_file():
+        if incremental.is_document_name(name) and previous.documents[name].matches(path):
             path.unlink()
             removed.append(path)
     return removed
+
+
+def _interrupted_manifest(folder: Path, result: BuildResult, documents: list[Document], changed: list[Document],
+                          previous: incremental.Manifest | None, started: int, out: Path) -> incremental.Manifest:
+    """The manifest of a build that stopped part-way: documents it finished are recorded as
+    built; the others keep the last build's entry (so they are rewritten or removed next time)."""
+    manifest = incremental.Manifest(str(folder.resolve()), "interrupted")
+    manifest.problems = [incremental.problem_record(p, folder) for p in result.specs.problems]
+    old = dict(previous.documents) if previous else {}
+    pending = {d.path.name for d in changed}
+    for document in documents:
+        name = document.path.name
+        try:
+            finished = name not in pending or document.path.lstat().st_mtime_ns >= started
+        except OSError:
+            finished = False
+        if finished:
+            manifest.record(document.path, document.key)
+            old.pop(name, None)
+    for name, entry in old.items():
+        manifest.documents.setdefault(name, entry)
+    return manifest
 
 
 def _manifest(folder: Path, inputs: incremental.Inputs, result: BuildResult,

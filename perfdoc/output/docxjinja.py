@@ -21,12 +21,15 @@ copied as it is. Rendering is a Jinja render plus one zip write: no python-docx,
 from __future__ import annotations
 
 import html
+import os
 import re
 import zipfile
+from xml.parsers import expat
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import jinja2
+import jinja2.sandbox
 from lxml import etree
 from markupsafe import Markup, escape
 
@@ -35,6 +38,8 @@ from jinja2 import nodes
 from jinja2.runtime import LoopContext
 
 from .package import PackageTooLarge, Part, Piece, deflate, deflate_piece, zip_bytes
+from ..input.reading import open_regular
+from .sandbox import TemplateCostError, TemplateEnvironment, printed_size
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _w = "{%s}" % W
@@ -51,14 +56,18 @@ _BEFORE_VMERGE = {_w + "cnfStyle", _w + "tcW", _w + "gridSpan", _w + "hMerge"}
 _KEEP_NEXT = b"<w:keepNext/>"
 
 
-class _Environment(jinja2.Environment):
-    """Jinja looks `项目.项目名称` up as an attribute first and a key only after AttributeError;
-    template data is dicts, so looking keys up first halves the time a render takes."""
+# A template is a page of a form with its styles and fonts: anything larger is a mistake or a
+# zip bomb. Sizes are those the zip declares; zipfile never inflates a member beyond them.
+MAX_TEMPLATE_PART_BYTES = 64 * 1024 * 1024
+MAX_TEMPLATE_BYTES = 256 * 1024 * 1024
+MAX_TEMPLATE_PARTS = 2000
+# No DTD, no entities, no network: a part's XML is data, not instructions to the parser.
+_SAFE_XML = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
-    def getattr(self, obj, attribute):
-        if type(obj) is dict and attribute in obj:
-            return obj[attribute]
-        return super().getattr(obj, attribute)
+
+def xml_parser() -> etree.XMLParser:
+    """An lxml parser that resolves no entity, loads no DTD and fetches nothing."""
+    return etree.XMLParser(**_SAFE_XML)
 
 
 BODY_PART = "word/document.xml"
@@ -88,7 +97,10 @@ class _Segment:
         self.names = set().union(*map(_free_names, body))
         template = nodes.Template(body, lineno=1)
         template.set_environment(env)
-        self.render = env.template_class.from_code(env, env.compile(template), env.make_globals(None)).render
+        # compiled under the part's own file name, with the whole template's line numbers (the
+        # nodes keep them): an error in a segment names the same cell as one in a whole render
+        code = env.compile(template, name=_source_name(BODY_PART), filename=_source_name(BODY_PART))
+        self.render = env.template_class.from_code(env, code, env.make_globals(None)).render
         self.shared = shared
 
 
@@ -165,14 +177,11 @@ class DocxTemplate:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        try:
-            with zipfile.ZipFile(self.path) as package:
-                self._parts = [(info.filename, package.read(info)) for info in package.infolist()]
-        except (OSError, zipfile.BadZipFile) as exc:
-            raise TemplateError(f"{self.path}: 不是有效的 .docx 文件（{exc}）") from None
+        self._parts = read_package(self.path)
         self._paragraph_styles: list[tuple[bytes, bytes]] = []
-        self._env = _Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                                 keep_trailing_newline=True)
+        self._places: dict[str, list[tuple[int, str]]] = {}  # part → (source line, where in Word)
+        self._env = TemplateEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
+                                        keep_trailing_newline=True)
         self._env.filters["docx_text"] = self._docx_text
         self._templates: dict[str, jinja2.Template] = {}
         self._static: dict[str, Part] = {}  # every other part, deflated once for all documents
@@ -182,30 +191,43 @@ class DocxTemplate:
             if not _TEMPLATED_PART.match(name):
                 self._static[name] = deflate(name, data)
                 continue
-            source = self.compile_xml(data)
+            source = self.compile_xml(data, name)
             try:
-                self._templates[name] = self._env.from_string(source)
+                self._templates[name] = self._env.compile_template(source, filename=_source_name(name))
                 if name == BODY_PART:
                     self.layout = _layout(self._env, source)
             except jinja2.TemplateSyntaxError as exc:
-                raise TemplateError(f"{self.path} ({name}): 模板中的 Jinja 有误：{exc.message}"
-                                    f"（请检查花括号标记是否完整、for/if 是否都有 endfor/endif）") from None
+                raise TemplateError(f"{self.path} ({name}{self._place(name, exc.lineno)}): 模板中的 Jinja 有误："
+                                    f"{exc.message}（请检查花括号标记是否完整、for/if 是否都有 endfor/endif）") from None
+            except RecursionError:
+                raise TemplateError(f"{self.path} ({name}): 模板中的 Jinja 表达式嵌套过深") from None
 
     # -- rendering -----------------------------------------------------------------------
     def render(self, context: dict) -> bytes:
         """Render the template with `context` into the bytes of a .docx package."""
         rendered = dict(self._static)
         for name, template in self._templates.items():
+            self._env.iterations = 0
             try:
-                rendered[name] = deflate(name, template.render(context).encode("utf-8"))
+                xml = template.render(context).encode("utf-8")
             except jinja2.UndefinedError as exc:
-                raise TemplateError(f"{self.path}: 模板使用了数据中没有的名字：{exc.message}") from None
-            except PackageTooLarge as exc:
-                raise TemplateError(f"{self.path}: {exc}") from None
-            except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+                raise self._error(name, exc, f"模板使用了数据中没有的名字：{exc.message}") from None
+            except TemplateCostError as exc:
+                raise self._error(name, exc, f"模板的代价超出限度：{exc.message}") from None
+            except jinja2.sandbox.SecurityError as exc:
+                raise self._error(name, exc, f"模板试图做不允许的事（已拦截）：{exc.message}") from None
+            except RecursionError as exc:
+                raise self._error(name, exc, "模板中的宏无限递归") from None
+            except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
+                    AttributeError) as exc:
                 # a restyled template is the organisation's input: a bad expression in it is
                 # reported like a bad spec, never as a traceback
-                raise TemplateError(f"{self.path}: 模板中的表达式无法求值：{exc}") from None
+                raise self._error(name, exc, f"模板中的表达式无法求值：{exc}") from None
+            self._check_xml(name, xml)
+            try:
+                rendered[name] = deflate(name, xml)
+            except PackageTooLarge as exc:
+                raise TemplateError(f"{self.path}: {exc}") from None
         return zip_bytes([rendered[name] for name, _ in self._parts])
 
     # -- rendering a form once for its own document and the 汇总表 -------------------------
@@ -235,7 +257,9 @@ class DocxTemplate:
         rendered = dict(self._static)
         for name, template in self._templates.items():
             if name != BODY_PART:
-                rendered[name] = deflate(name, self._call(template.render, context).encode("utf-8"))
+                xml = self._call(template.render, context, name).encode("utf-8")
+                self._check_xml(name, xml)
+                rendered[name] = deflate(name, xml)
         rendered[BODY_PART] = body
         return [rendered[name] for name, _ in self._parts]
 
@@ -248,13 +272,63 @@ class DocxTemplate:
                 self._document_pieces[data] = piece
         return piece
 
-    def _call(self, render, context: dict) -> str:
+    def _call(self, render, context: dict, name: str = BODY_PART) -> str:
+        """One segment rendered, its errors reported as render() reports them; each segment
+        starts a fresh loop budget (a project's form, the title …: each is bounded)."""
+        self._env.iterations = 0
         try:
             return render(context)
         except jinja2.UndefinedError as exc:
-            raise TemplateError(f"{self.path}: 模板使用了数据中没有的名字：{exc.message}") from None
-        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as exc:
-            raise TemplateError(f"{self.path}: 模板中的表达式无法求值：{exc}") from None
+            raise self._error(name, exc, f"模板使用了数据中没有的名字：{exc.message}") from None
+        except TemplateCostError as exc:
+            raise self._error(name, exc, f"模板的代价超出限度：{exc.message}") from None
+        except jinja2.sandbox.SecurityError as exc:
+            raise self._error(name, exc, f"模板试图做不允许的事（已拦截）：{exc.message}") from None
+        except RecursionError as exc:
+            raise self._error(name, exc, "模板中的宏无限递归") from None
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
+                AttributeError) as exc:
+            raise self._error(name, exc, f"模板中的表达式无法求值：{exc}") from None
+
+    def checked(self, pieces: Iterable[Piece]) -> Iterator[Piece]:
+        """The pieces of word/document.xml, refused (as _check_xml refuses a part) unless they
+        make well-formed XML together: expat reads them one after another, so a streamed 汇总表
+        is checked whole without ever being whole in memory."""
+        parser = expat.ParserCreate()
+        try:
+            for piece in pieces:
+                parser.Parse(piece.data, False)
+                yield piece
+            parser.Parse(b"", True)
+        except expat.ExpatError:
+            self._check_xml(BODY_PART, b"<")  # the same message for the same mistake
+
+    def _check_xml(self, name: str, xml: bytes) -> None:
+        """Refuse a rendered part that is not well-formed XML: Word would call the document corrupt."""
+        try:
+            # expat with no handlers: a well-formedness check, twice as fast as building a tree
+            expat.ParserCreate().Parse(xml, True)
+        except expat.ExpatError as exc:
+            raise TemplateError(
+                f"{self.path} ({name}): 按模板生成的内容不是有效的 XML（{expat.ErrorString(exc.code)}）：模板中的 Jinja 标记"
+                f"跨越了段落、单元格或表格行的边界（如 {{% if %}} 在一个段落、{{% endif %}} 在另一个单元格中）；"
+                f"跨段落的条件与循环请用 {{%p %}}、{{%tr %}}、{{%tc %}}") from None
+
+    def _error(self, part: str, exc: BaseException, message: str) -> TemplateError:
+        """A render error naming the template, its part, and the paragraph or cell that raised it."""
+        line = _template_line(exc, _source_name(part))
+        return TemplateError(f"{self.path} ({part}{self._place(part, line)}): {message}")
+
+    def _place(self, part: str, line: int | None) -> str:
+        """Where in Word a line of the compiled part comes from: ", 第 2 个表格第 3 行第 1 格 “{{ … }}”"."""
+        if not line:
+            return ""
+        where = ""
+        for start, description in self._places.get(part, ()):
+            if start > line:
+                break
+            where = description
+        return f"，{where}" if where else ""
 
     def _docx_text(self, value, style_index: int, keep_next: bool = False) -> Markup:
         """Escape a value for w:t; each newline closes the paragraph and opens a like one."""
@@ -267,6 +341,8 @@ class DocxTemplate:
                 if len(value) <= 64 and len(_ESCAPED) < 65536:
                     _ESCAPED[value] = escaped
             return escaped
+        if type(value) is not str:
+            printed_size(value)  # a list holding one long text a thousand times is never built
         text = str(value)
         # a traced value (output/anchors.py) leaves a mark naming the field it prints; plain ones none
         mark = Markup(getattr(value, "xml_mark", ""))
@@ -280,29 +356,41 @@ class DocxTemplate:
         return joint.join(escape(line) for line in text.split("\n")) + mark
 
     # -- compiling -----------------------------------------------------------------------
-    def compile_xml(self, data: bytes) -> str:
+    def compile_xml(self, data: bytes, part: str = "word/document.xml") -> str:
         """Turn one XML part with Jinja in its text into Jinja source that renders XML."""
         try:
-            root = etree.fromstring(data)
+            root = etree.fromstring(data, xml_parser())
         except etree.XMLSyntaxError as exc:
-            raise TemplateError(f"{self.path}: XML 无法解析：{exc}") from None
+            raise TemplateError(f"{self.path} ({part}): XML 无法解析：{exc}") from None
+        if root.getroottree().docinfo.doctype:
+            raise TemplateError(f"{self.path} ({part}): 模板的 XML 含有 DOCTYPE 声明（Word 从不写它；可能是 XML 实体攻击）")
         self._row_keeps = {}
         for paragraph in list(root.iter(_w + "p")):
             self._apply_keep_tag(paragraph)  # first: every paragraph of such a row needs to know it
-        for paragraph in list(root.iter(_w + "p")):
+        places = []
+        paragraphs = list(root.iter(_w + "p"))
+        numbers = {paragraph: i + 1 for i, paragraph in enumerate(paragraphs)}
+        for paragraph in paragraphs:
             if paragraph.getparent() is None:
                 continue  # removed with a row or cell already
             text = _merge_runs(paragraph)
             if text is None:
                 continue
-            self._apply_element_tags(paragraph, text)
+            places.append(_describe(root, paragraph, text, numbers[paragraph]))
+            _check_statements(self.path, part, places[-1], text)
+            # a Jinja comment holding a newline and the place's number: it prints nothing, and
+            # puts each paragraph's Jinja on its own source line, so an error names its place
+            self._apply_element_tags(paragraph, text, "{#\n%d#}" % (len(places) - 1))
         source = etree.tostring(root, encoding="unicode")
         source = _JINJA_SPAN.sub(lambda m: html.unescape(m.group()), source)
         source = _MARKED.sub(lambda m: html.unescape(m.group(1)), source)
         xml_declaration = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        return xml_declaration + source
+        source = xml_declaration + source
+        self._places[part] = [(source.count("\n", 0, m.start()) + 2, places[int(m.group(1))])
+                              for m in _PLACE_MARK.finditer(source)]
+        return source
 
-    def _apply_element_tags(self, paragraph, text: str) -> None:
+    def _apply_element_tags(self, paragraph, text: str, mark: str = "") -> None:
         element_tag = _ELEMENT_TAG.search(text)
         if element_tag:
             level, statement = element_tag.groups()
@@ -312,8 +400,11 @@ class DocxTemplate:
             target = {"p": paragraph, "tc": _ancestor(paragraph, "tc"), "tr": _ancestor(paragraph, "tr")}[level]
             if target is None:
                 raise TemplateError(f"{self.path}: “{{%{level} {statement} %}}”不在表格{'行' if level == 'tr' else '单元格'}中")
-            target.getparent().replace(target, _statement("{% " + statement + " %}"))
+            target.getparent().replace(target, _statement(mark + "{% " + statement + " %}"))
             return
+        if mark:
+            cell = _ancestor(paragraph, "tc") if _VM_TAG.search(text) else None
+            (paragraph if cell is None else cell).addprevious(_statement(mark))
         vm = _VM_TAG.search(text)
         if vm:
             cell = _ancestor(paragraph, "tc")
@@ -366,6 +457,96 @@ class DocxTemplate:
 
 
 _NAMESPACE_DECLARATION = re.compile(rb' xmlns:\w+="[^"]*"')
+_PLACE_MARK = re.compile(r"\{#\n(\d+)#\}")
+# Jinja statements that open a block, and those that continue or close one.
+_STATEMENT = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}", re.S)
+_OPENERS = {"if", "for", "macro", "call", "filter", "with", "block", "raw", "autoescape"}
+_MIDDLES = {"elif": "if", "else": ("if", "for")}
+
+
+def read_package(path: Path) -> list[tuple[str, bytes]]:
+    """A template's zip members, refusing a package too large, or one whose member names could
+    leave a folder (`../`, absolute) or collide: such a member is never copied into an output."""
+    try:
+        with os.fdopen(open_regular(path), "rb") as file, zipfile.ZipFile(file) as package:
+            infos = package.infolist()
+            _check_members(path, infos)
+            return [(info.filename, package.read(info)) for info in infos]
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+            EOFError, ValueError) as exc:
+        raise TemplateError(f"{path}: 不是有效的 .docx 文件（{exc}）") from None
+
+
+def _check_members(path: Path, infos) -> None:
+    if len(infos) > MAX_TEMPLATE_PARTS:
+        raise TemplateError(f"{path}: .docx 中有 {len(infos)} 个部件，不像是一份表格模板")
+    total, seen = 0, set()
+    for info in infos:
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0] or "\0" in name:
+            raise TemplateError(f"{path}: .docx 中的部件名 {name!r} 指向包外（不会复制到生成的文档中）")
+        if name.lower() in seen:
+            raise TemplateError(f"{path}: .docx 中的部件 {name!r} 重复出现")
+        seen.add(name.lower())
+        if info.file_size > MAX_TEMPLATE_PART_BYTES:
+            raise TemplateError(f"{path}: .docx 中的部件 {name} 解压后 {info.file_size:,} 字节，超过上限")
+        total += info.file_size
+    if total > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"{path}: .docx 解压后共 {total:,} 字节，超过上限 {MAX_TEMPLATE_BYTES:,}")
+    if "word/document.xml" not in seen:
+        raise TemplateError(f"{path}: 不是 Word 文档（缺少 word/document.xml）")
+
+
+def _source_name(part: str) -> str:
+    return f"<perfdoc:{part}>"
+
+
+def _template_line(exc: BaseException, filename: str) -> int | None:
+    """The compiled part's line an error was raised on (Jinja rewrites tracebacks to template lines)."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line if line is not None else getattr(exc, "lineno", None)
+
+
+def _describe(root, paragraph, text: str, number: int) -> str:
+    """A paragraph's place as a reader finds it: the table, row and cell, or the paragraph number."""
+    shown = text if len(text) <= 60 else text[:57] + "…"
+    cell = _ancestor(paragraph, "tc")
+    if cell is None:
+        return f"第 {number} 段“{shown}”"
+    row = _ancestor(cell, "tr")
+    table = _ancestor(row, "tbl")
+    tables = list(root.iter(_w + "tbl"))
+    rows = [r for r in table if r.tag == _w + "tr"]
+    cells = [c for c in row if c.tag == _w + "tc"]
+    return (f"第 {tables.index(table) + 1} 个表格第 {rows.index(row) + 1} 行第 {cells.index(cell) + 1} 格"
+            f"“{shown}”")
+
+
+def _check_statements(path: Path, part: str, place: str, text: str) -> None:
+    """A plain `{% if %}`/`{% for %}` must end in the paragraph it starts in: one that spans
+    paragraphs or cells would cut Word's XML apart. ({%p %}, {%tr %}, {%tc %} are for that.)"""
+    stack = []
+    for match in _STATEMENT.finditer(text):
+        word = match.group(1)
+        if word in ("tr", "tc", "p", "vm", "keep"):
+            return  # an element tag: the whole paragraph, row or cell is the statement
+        if word == "set" and "=" not in match.group(2):
+            stack.append("set")
+        elif word in _OPENERS:
+            stack.append(word)
+        elif word.startswith("end"):
+            if not stack or stack[-1] != word[3:]:
+                raise TemplateError(f"{path} ({part}，{place}): Jinja 标记“{match.group()}”的开始标记不在同一段落中；"
+                                    f"跨段落、单元格的条件与循环请用 {{%p %}}、{{%tc %}}、{{%tr %}}")
+            stack.pop()
+    if stack:
+        raise TemplateError(f"{path} ({part}，{place}): Jinja 标记“{{% {stack[-1]} %}}”在同一段落中没有结束标记；"
+                            f"跨段落、单元格的条件与循环请用 {{%p %}}、{{%tc %}}、{{%tr %}}")
 
 
 def _xml(element) -> bytes:

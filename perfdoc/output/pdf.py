@@ -128,7 +128,8 @@ def remove_stale(folder: Path, names: list[str]) -> list[Path]:
 
 def _command(soffice: str, scratch: Path, documents: list[Path]) -> list[str]:
     return [soffice, f"-env:UserInstallation={(scratch / 'profile').as_uri()}", "--headless", "--norestore",
-            "--convert-to", "pdf", "--outdir", str(scratch / "pdf"), *(str(d) for d in documents)]
+            "--convert-to", "pdf", "--outdir", str(scratch / "pdf"), *(str(d.absolute()) for d in documents)]
+    # absolute: a document named "-env:….docx" must never read as an option to soffice
 
 
 def _run(command: list[str], timeout: float) -> None:

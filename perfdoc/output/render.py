@@ -16,7 +16,7 @@ from .docxjinja import BODY_PART, DocxTemplate
 from .files import open_atomic, write_atomic
 from .package import Piece, PackageStream, assembled_part, zip_bytes
 from ..rules.figures import show, with_computed
-from ..input.kinds import FieldSpec, FormKind
+from ..input.kinds import FieldSpec, FormKind, TemplateError
 from ..input.model import Project, Unit
 
 
@@ -156,9 +156,14 @@ class Renderer:
         data and pieces for the 汇总表."""
         template = self.template(unit.kind)
         data, context = project_data(project), _context(unit, [project], False)
-        pieces = template.project_pieces(data, context)
+        try:
+            pieces = template.project_pieces(data, context)
+            form_bytes = self._form_bytes(template, context, [(data, pieces)]) if form is not None else None
+        except TemplateError as exc:  # which project, as make.documents.describe says it
+            where = f"的 {form.name} " if form is not None else ""
+            raise TemplateError(f"{exc}（生成项目“{project.name}”{where}时）") from None
         if form is not None:
-            write_atomic(form, self._form_bytes(template, context, [(data, pieces)]))
+            write_atomic(form, form_bytes)
             done(1)
         return data, pieces
 
@@ -167,11 +172,16 @@ class Renderer:
         """Stream the 汇总表 of `projects` to `path` from each project's (data, pieces), in order."""
         template = self.template(unit.kind)
         context = _context(unit, projects, True)
-        with open_atomic(path) as file:
-            stream = PackageStream(file, template.package(context, BODY_PART))
-            for piece in template.body_pieces(context, items):
-                stream.add(piece)
-            stream.close()
+        try:
+            with open_atomic(path) as file:
+                stream = PackageStream(file, template.package(context, BODY_PART))
+                for piece in template.checked(template.body_pieces(context, items)):
+                    stream.add(piece)
+                stream.close()
+        except TemplateError as exc:
+            if "（生成项目" in str(exc):  # a project's own form said so already
+                raise
+            raise TemplateError(f"{exc}（生成汇总表 {path.name} 时）") from None
 
     def needs_data(self, unit: Unit) -> bool:
         """Whether the 汇总表's own segments read a project's data (else pieces suffice)."""
@@ -179,7 +189,7 @@ class Renderer:
 
     @staticmethod
     def _form_bytes(template: DocxTemplate, context: dict[str, Any], pieces) -> bytes:
-        body = assembled_part(BODY_PART, list(template.body_pieces(context, pieces)))
+        body = assembled_part(BODY_PART, list(template.checked(template.body_pieces(context, pieces))))
         return zip_bytes(template.package(context, body))
 
 

@@ -156,7 +156,8 @@ def set_path(values: dict, dotted: str, value) -> None:
 
 def show(spec, value: Decimal | str) -> str:
     """A figure as the form prints it: 94.22% for a percent, 9.42 for a number."""
-    return f"{value}%" if spec.type == "percent" else str(value)
+    text = f"{value:f}" if isinstance(value, Decimal) else str(value)  # 1E+36 never reaches a form
+    return f"{text}%" if spec.type == "percent" else text
 
 
 def equals(spec, value: Decimal, places: int = 4) -> str:

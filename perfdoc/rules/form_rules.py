@@ -10,8 +10,9 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Iterable
 
 from ..input.model import Project, Unit
+from ..input.parse import digit_hint
 from ..input.problems import Problem
-from ..input.values import parse_value, spelling_problem
+from ..input.values import OPERATORS, parse_value, spelling_problem
 from .registry import label_of, problem, project_rule, unit_rule, yuan
 
 # -- funding -------------------------------------------------------------------------------
@@ -307,6 +308,10 @@ def row_value_well_formed(rows: Rows, index: int, row: dict) -> None:
         return
     quantity = parse_value(str(row.get(column) or ""))
     if quantity is None:
+        text = str(row.get(column) or "")
+        if digit_hint(text) and text.strip()[:1] in OPERATOR_STARTS:
+            rows.report(index, column, "warning", "value-format",
+                        f"指标“{row_name(row, index)}”的值“{text}”不会被读作数值{digit_hint(text)}")
         return
     name = row_name(row, index)
     severity = spelling_problem(quantity) if rows.project.kind.system_spelling else None
@@ -383,5 +388,6 @@ def row_typed_twice(rows: Rows, index: int, row: dict) -> None:
                                    f"“{value[:half]}”似乎重复输入了两遍：“{value}”")
 
 
+OPERATOR_STARTS = {op[0] for op in OPERATORS}
 ROW_CHECKS = (row_value_filled, row_in_framework, row_grouped, row_value_well_formed,
               row_satisfaction_and_cost, row_bare, row_typed_twice)

@@ -76,6 +76,21 @@ def execution_rate(figures: Figures, dotted: str) -> Figure | None:
     return Figure(spent / budget * HUNDRED, f"{yuan(spent)} ÷ {yuan(budget)}")
 
 
+@project_rule
+def rate_needs_a_budget(project: Project) -> Iterable[Problem]:
+    """A 执行率 over a 全年预算数 of 0 cannot be computed: say so rather than print a blank."""
+    figures = Figures(project)
+    for dotted, (name, _) in figures.paths.items():
+        row = _row_of(dotted)
+        if name != "执行率" or project.get(f"{row}.全年预算数") != 0:
+            continue
+        written = project.get(dotted)
+        shown = "留空" if written is None else f"印作所填的 {written}%"
+        yield problem(project, f"{row}.全年预算数", "warning", "rate-without-budget",
+                      f"“{label_of(project, row + '.全年预算数')}”为 0，执行率（全年执行数 ÷ 全年预算数）无法计算，"
+                      f"表中{shown}")
+
+
 @formula("预算分值")
 def budget_points(figures: Figures, dotted: str) -> Figure | None:
     scoring = Scoring.of(figures.project.kind)

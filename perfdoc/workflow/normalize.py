@@ -6,13 +6,17 @@ order, quoting of everything else and every other byte stay as the author left t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..input.kinds import FormKind
 from ..make.pipeline import read_specs
 from ..input.folder import project_files
-from ..input.load import Mapping, Scalar, Sequence, decode, load_text
+from ..input.load import MAX_BYTES, Mapping, Scalar, Sequence, decode, load_text
+from ..input.reading import read_regular
+from ..output.files import write_atomic
 from ..input.problems import Problem
 from ..input.values import parse_value, spelling_problem
 
@@ -29,15 +33,27 @@ class Change:
 
 def normalize_text(path: Path, text: str, kind: FormKind) -> tuple[str, list[Change]]:
     """Return the text with each non-canonical indicator value respelt, and the changes made."""
+    text, changes, _ = respell(path, text, kind)
+    return text, changes
+
+
+def respell(path: Path, text: str, kind: FormKind) -> tuple[str, list[Change], list[Change]]:
+    """The text respelt, the changes made, and the values left alone because the system's two
+    decimals cannot hold them (=0.004(万元) is not =0.00(万元): a spelling never changes a value)."""
     root = load_text(path, text)
-    edits = sorted(_value_edits(root, kind), key=lambda edit: edit[0].span[0], reverse=True)
+    found = list(_value_edits(root, kind))
+    kept = [Change(scalar.line, scalar.text, canonical) for scalar, canonical in found
+            if not parse_value(scalar.text).fits_two_decimals]
+    kept_lines = {(c.line, c.old) for c in kept}
+    edits = sorted((edit for edit in found if (edit[0].line, edit[0].text) not in kept_lines),
+                   key=lambda edit: edit[0].span[0], reverse=True)
     changes = []
     for scalar, canonical in edits:
         start, end = scalar.span
         replacement = _write_scalar(canonical, scalar.style)
         text = text[:start] + replacement + text[end:]
         changes.append(Change(scalar.line, scalar.text, canonical))
-    return text, sorted(changes, key=lambda c: c.line)
+    return text, sorted(changes, key=lambda c: c.line), kept
 
 
 def _value_edits(root, kind: FormKind):
@@ -52,7 +68,7 @@ def _value_edits(root, kind: FormKind):
         if not isinstance(value, Scalar) or value.style in ("|", ">") or "\n" in value.text:
             continue
         quantity = parse_value(value.text)
-        if quantity is not None and quantity.unit and spelling_problem(quantity):
+        if quantity is not None and quantity.unit and (spelling_problem(quantity) or not quantity.fits_two_decimals):
             yield value, quantity.canonical()
 
 
@@ -71,6 +87,30 @@ class Respelt:
     before: str
     after: str
     changes: list
+    kept: list = field(default_factory=list)   # values left alone (more than two decimals)
+    encoding: str = "utf-8"                    # as read: utf-8, utf-8-sig (a BOM) or gb18030
+
+    def kept_messages(self) -> list[str]:
+        """One line for each value left alone, for the author to decide."""
+        return [f"{self.path}:{c.line}: 指标值“{c.old}”有两位以上小数，改为系统的两位小数会改变数值，未改动"
+                for c in self.kept]
+
+
+def write_respelt(result: Respelt) -> Path:
+    """Write a respelt file as it was: its encoding (a BOM kept, GBK stays GBK), its mode, and
+    through a symlink to the file it names (inside the spec folder: others are never read)."""
+    target = Path(os.path.realpath(result.path))
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    return write_atomic(target, result.after.encode(result.encoding), mode=mode)
+
+
+def _read(path: Path) -> tuple[str, str]:
+    """A spec's text and the encoding it is written in."""
+    raw = read_regular(path, MAX_BYTES, root=path.parent)
+    text, warnings = decode(path, raw)
+    if warnings:
+        return text, "gb18030"
+    return text, "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
 
 
 def normalize(target: Path, *, templates: list[Path] = ()) -> tuple[list[Respelt], list[Problem]]:
@@ -86,7 +126,7 @@ def normalize(target: Path, *, templates: list[Path] = ()) -> tuple[list[Respelt
                for p in specs.problems if p.is_error):
             problems += [p for p in specs.problems if p.path == path and p.is_error]
             continue
-        text, _ = decode(path, path.read_bytes())
-        after, changes = normalize_text(path, text, specs.unit.kind)
-        results.append(Respelt(path, text, after, changes))
+        text, encoding = _read(path)
+        after, changes, kept = respell(path, text, specs.unit.kind)
+        results.append(Respelt(path, text, after, changes, kept, encoding))
     return results, problems
