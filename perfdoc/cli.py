@@ -493,15 +493,24 @@ def import_command(ctx, files, output: Path, kind: str | None, force: bool, temp
     sys.exit(_exit_code(result.problems, strict=False))
 
 
+class _CellTooLong(Exception):
+    """Stands for output.xlsx.CellTooLong until a command imports that module (and only then
+    can one be raised): validate and build without --xlsx do not pay for importing xlsxwriter."""
+
+
+def _cell_too_long_type():
+    xlsx = sys.modules.get(f"{__package__}.output.xlsx")
+    return xlsx.CellTooLong if xlsx is not None else _CellTooLong
+
+
 def _run(ctx, fn, *args, **kwargs):
     """Run a pipeline step, turning a usage or template mistake into a message, not a traceback."""
     from .input.kinds import KindError, TemplateError
     from .input.folder import UsageError
     from .make.parallel import WorkerDied
-    from .output.xlsx import CellTooLong
     try:
         return fn(*args, **kwargs)
-    except (UsageError, KindError, TemplateError, CellTooLong, WorkerDied) as exc:
+    except (UsageError, KindError, TemplateError, WorkerDied, _cell_too_long_type()) as exc:
         if ctx.obj.get("debug"):
             raise
         from .input.problems import visible  # a project's name may hold an ESC or a U+202E
