@@ -146,3 +146,15 @@ def test_a_folder_with_no_project_files_is_flagged(run_cli, tmp_path, monkeypatc
     result = run_cli("validate", ".")
     assert lines(result)[0] == "单位.yaml:1:1: warning[no-projects]: . 中除单位文件外没有项目文件（*.yaml），不会生成任何表格"
     assert result.exit_code == 0
+
+
+def test_only_the_shipped_templates_skip_validates_template_check(tmp_path):
+    """validate trusts the built-in templates (they ship with perfdoc and the suite renders every
+    example with them); the same .docx copied into another folder is checked like any other."""
+    from perfdoc.input.kinds import builtin_dir
+    from perfdoc.make.pipeline import is_builtin_template
+    shipped = builtin_dir() / "申报表.docx"
+    copy = tmp_path / "申报表.docx"
+    shutil.copyfile(shipped, copy)
+    assert is_builtin_template(shipped)
+    assert not is_builtin_template(copy)
