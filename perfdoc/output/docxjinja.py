@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import secrets
 import zipfile
 from xml.parsers import expat
 from pathlib import Path
@@ -159,6 +160,71 @@ def _free_names(node) -> set[str]:
     return loaded - (bound - {"loop"})
 
 
+def is_fragment(data: bytes) -> bool:
+    """Whether a run of XML is well-formed element content that starts and ends with a tag and
+    holds no comment, CDATA, processing instruction or declaration: such a run can stand where
+    an element stands, and nowhere else, and joins its neighbours without changing them."""
+    if not (data.startswith(b"<") and data.endswith(b">")) or b"<!" in data or b"<?" in data:
+        return False
+    parser = expat.ParserCreate()
+    try:
+        parser.Parse(b"<f>", False)
+        parser.Parse(data, False)
+        parser.Parse(b"</f>", True)
+    except expat.ExpatError:
+        return False
+    return True
+
+
+class _NotInContent(Exception):
+    """A fragment's stand-in was not read as an element inside the root."""
+
+
+class _FragmentCheck:
+    """Stand-ins for fragments (`is_fragment`) while one parser reads a document.
+
+    Replacing an empty element inside the root by a fragment keeps a document well-formed, and
+    a fragment anywhere else (inside a tag, outside the root) makes it ill-formed, as the
+    stand-in does. Expat reports a stand-in as an element only in content, unless the document
+    has opened a comment, CDATA section, processing instruction or DOCTYPE around it: the pieces
+    read whole are scanned for `<!` and `<?` (the XML declaration at the very start aside), and
+    after one, no stand-in is used."""
+
+    def __init__(self, parser):
+        self.parser = parser
+        self.name = "perfdoc-" + secrets.token_hex(8)
+        self.tag = f"<{self.name}/>".encode()
+        self.usable, self.inside_root, self.first, self.seen = True, False, True, 0
+        parser.StartElementHandler = self._root
+
+    def _root(self, name, attributes) -> None:
+        self.inside_root = True
+        self.parser.StartElementHandler = None
+
+    def _stand_in(self, name, attributes) -> None:
+        if name == self.name:
+            self.seen += 1
+
+    def scan(self, data: bytes) -> None:
+        """Note a piece read whole: one that may open a comment and the like ends stand-ins."""
+        start = data.startswith(b"<?xml ") if self.first else 0
+        self.first = False
+        if b"<!" in data or data.find(b"<?", 1 if start else 0) != -1:
+            self.usable = False
+
+    def read(self) -> None:
+        """Read the stand-in (once the root has begun); refuse unless expat took it for an element."""
+        seen, handler = self.seen, self.parser.StartElementHandler
+        self.parser.StartElementHandler = self._stand_in
+        try:
+            self.parser.Parse(self.tag, False)
+        finally:
+            self.parser.StartElementHandler = handler
+        self.first = False
+        if self.seen != seen + 1:
+            raise _NotInContent
+
+
 class _Items:
     """The loop's items, produced as the loop reaches them; `length` known ahead (loop.last)."""
 
@@ -235,8 +301,12 @@ class DocxTemplate:
         """The loop body's shared segments for one project, rendered and deflated once."""
         shared = {name: context[name] for name in _SHARED_NAMES if name in context}
         shared["项目"] = project
-        return [deflate_piece(self._call(segment.render, shared).encode("utf-8"))
-                for segment in self.layout.segments if segment.shared]
+        pieces = []
+        for segment in self.layout.segments:
+            if segment.shared:
+                data = self._call(segment.render, shared).encode("utf-8")
+                pieces.append(deflate_piece(data, fragment=is_fragment(data)))
+        return pieces
 
     def body_pieces(self, context: dict, projects) -> "Iterator[Piece]":
         """word/document.xml of one document as pieces, in order.
@@ -293,14 +363,26 @@ class DocxTemplate:
     def checked(self, pieces: Iterable[Piece]) -> Iterator[Piece]:
         """The pieces of word/document.xml, refused (as _check_xml refuses a part) unless they
         make well-formed XML together: expat reads them one after another, so a streamed 汇总表
-        is checked whole without ever being whole in memory."""
+        is checked whole without ever being whole in memory.
+
+        A project's piece serves its own form and the 汇总表; expat read it once, on its own
+        (`is_fragment`). Where it goes, this parser reads an empty element of a name no template
+        can know instead: the document is well-formed exactly when that stand-in is read as an
+        element inside the root (see _FragmentCheck) — so every byte is still checked."""
         parser = expat.ParserCreate()
+        if hasattr(parser, "SetReparseDeferralEnabled"):  # expat ≥ 2.6: read each piece as it comes
+            parser.SetReparseDeferralEnabled(False)
+        stand_in = _FragmentCheck(parser)
         try:
             for piece in pieces:
-                parser.Parse(piece.data, False)
+                if piece.fragment and stand_in.usable and stand_in.inside_root:
+                    stand_in.read()
+                else:
+                    stand_in.scan(piece.data)
+                    parser.Parse(piece.data, False)
                 yield piece
             parser.Parse(b"", True)
-        except expat.ExpatError:
+        except (expat.ExpatError, _NotInContent):
             self._check_xml(BODY_PART, b"<")  # the same message for the same mistake
 
     def _check_xml(self, name: str, xml: bytes) -> None:

@@ -87,13 +87,14 @@ class Piece:
     crc: int
     size: int
     data: bytes | None = None
+    fragment: bool = False  # its XML was found well-formed on its own, as element content
 
 
-def deflate_piece(data: bytes, keep: bool = True) -> Piece:
+def deflate_piece(data: bytes, keep: bool = True, fragment: bool = False) -> Piece:
     """Deflate a run of XML so that pieces concatenate (byte-aligned, no final block)."""
     compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
     deflated = compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
-    return Piece(deflated, zlib.crc32(data), len(data), data if keep else None)
+    return Piece(deflated, zlib.crc32(data), len(data), data if keep else None, fragment)
 
 
 _ZEROS = bytes(1 << 20)
