@@ -222,8 +222,9 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
            jobs: int, force: bool, progress: Progress | None, comments: str, pdf: bool,
            pdf_timeout: float | None, replace_other: bool, xlsx: bool, unit: Unit | None) -> BuildResult:
     folder = target if target.is_dir() else target.parent
-    replaced = _claim_output(out, folder, replace_other) if out else []
-    previous = incremental.Manifest.load(out, folder) if whole else None
+    manifest_json = incremental.Manifest.read_json(out) if out else None  # read once: whose, then what
+    replaced = _claim_output(out, folder, replace_other, manifest_json) if out else []
+    previous = incremental.Manifest.load(out, folder, manifest_json) if whole else None
     inputs = _read_inputs(whole, folder, comments, previous) if whole else None
 
     # 1. Nothing changed since the last build: its problems still stand, and no file is touched.
@@ -311,11 +312,11 @@ def _settled(target: Path, templates: list[Path], specs: Specs, inputs: incremen
     return specs, incremental.Inputs.untrusted()
 
 
-def _claim_output(out: Path, folder: Path, replace_other: bool) -> list[Path]:
+def _claim_output(out: Path, folder: Path, replace_other: bool, manifest_json) -> list[Path]:
     """Make sure `out` is this spec folder's to write: refuse one another spec folder was built
     into (two units of a year, or a year's 申报表 and 自评表, would overwrite each other's forms);
     told to replace it, remove that build's documents and their PDFs. Returns the files removed."""
-    owner = incremental.Manifest.owner(out)
+    owner = incremental.Manifest.owner(out, manifest_json)
     if owner is None or owner == str(folder.resolve()):
         return []
     if not replace_other:
