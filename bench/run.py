@@ -310,7 +310,17 @@ def machine(bench: Bench, load_at_start: str) -> list[str]:
                             capture_output=True, text=True).stdout.strip()
     return [f"machine: {os.cpu_count()} × {model}, {platform.system()} {platform.release()}",
             f"python {python} ({bench.python[0]}); {version} as `{shlex.join(bench.perfdoc)}`",
-            f"load average (1, 5, 15 min) at start: {load_at_start}"]
+            f"load average (1, 5, 15 min) at start: {load_at_start}", bytecode()]
+
+
+def bytecode() -> str:
+    """Whether the commands start from compiled modules: with PYTHONDONTWRITEBYTECODE set and
+    perfdoc run from a checkout, every start compiles perfdoc's modules again (about 0.05 s
+    here), which an installed perfdoc (pip compiles it) never does."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return ("bytecode: PYTHONDONTWRITEBYTECODE is set — modules without a cached .pyc are compiled "
+                "at every start (the start-up rows include it)")
+    return "bytecode: cached as Python does by default"
 
 
 def table(bench: Bench, startup: dict[str, Timing]) -> list[str]:
