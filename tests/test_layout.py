@@ -14,7 +14,7 @@ from pathlib import Path
 import perfdoc
 
 PACKAGE = Path(perfdoc.__file__).resolve().parent
-STAGES = ["input", "rules", "output", "make", "workflow"]  # lowest first; cli.py is above them all
+STAGES = ["input", "rules", "output", "make", "workflow"]  # lowest first; cli/ is above them all
 
 
 def module_name(path: Path) -> str:
@@ -26,7 +26,7 @@ def stage_of(module: str) -> int:
     parts = module.split(".")
     if len(parts) > 1 and parts[1] in STAGES:
         return STAGES.index(parts[1])
-    if parts[-1] in ("cli", "__main__"):
+    if len(parts) > 1 and parts[1] in ("cli", "__main__"):  # the command line, a package of its own
         return len(STAGES)
     return -1  # perfdoc/__init__.py (the version) and perfdoc.templates (data): below every stage
 

@@ -58,8 +58,8 @@ def test_processes_are_chosen_from_the_work(monkeypatch):
 
 
 def test_no_progress_bar_when_not_at_a_terminal(run_cli, tmp_path, monkeypatch):
-    from perfdoc import cli
-    monkeypatch.setattr(cli, "PROGRESS_AFTER", 0.0)  # even a build that is slow enough
+    from perfdoc.cli import common
+    monkeypatch.setattr(common, "PROGRESS_AFTER", 0.0)  # even a build that is slow enough
     result = run_cli("build", copy_specs("2025", tmp_path), "-o", tmp_path / "out")
     assert result.exit_code == 0
     assert "生成文档" not in result.stderr and "生成文档" not in result.stdout

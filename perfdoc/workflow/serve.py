@@ -270,6 +270,19 @@ class Preview:
 
 
 # -- the HTTP server ----------------------------------------------------------------------------
+class _Slot:
+    """One request's hold on the server's semaphore, given back exactly once."""
+
+    def __init__(self, semaphore: threading.BoundedSemaphore):
+        self._semaphore, self._lock, self._held = semaphore, threading.Lock(), True
+
+    def release(self) -> None:
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._semaphore.release()
+
+
 class PreviewServer(ThreadingHTTPServer):
     """ThreadingHTTPServer with a bound on the threads it starts."""
     daemon_threads = True          # Ctrl-C ends the process even while a page listens
@@ -290,17 +303,22 @@ class PreviewServer(ThreadingHTTPServer):
         if not self.slots.acquire(timeout=REQUEST_TIMEOUT):
             self.shutdown_request(request)  # every slot busy for long: drop this one
             return
+        # The slot is given back once, by whichever comes last: the request's thread when it ends,
+        # or this thread if starting it failed — a Ctrl-C can land while the thread is starting,
+        # and then both would otherwise give it back.
+        slot = _Slot(self.slots)
+        thread = threading.Thread(target=self._serve_one, args=(request, client_address, slot), daemon=True)
         try:
-            super().process_request(request, client_address)
+            thread.start()
         except BaseException:
-            self.slots.release()
+            slot.release()
             raise
 
-    def process_request_thread(self, request, client_address):
+    def _serve_one(self, request, client_address, slot: "_Slot") -> None:
         try:
-            super().process_request_thread(request, client_address)
+            self.process_request_thread(request, client_address)
         finally:
-            self.slots.release()
+            slot.release()
 
     def watch(self) -> None:
         """Start watching the spec folder (and the output folder, for new downloads)."""
