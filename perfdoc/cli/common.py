@@ -60,24 +60,15 @@ class ProgressBar:
             self.bar.render_finish()
 
 
-class _CellTooLong(Exception):
-    """Stands for output.xlsx.CellTooLong until a command imports that module (and only then
-    can one be raised): validate and build without --xlsx do not pay for importing xlsxwriter."""
-
-
-def _cell_too_long_type():
-    xlsx = sys.modules.get(__name__.split(".")[0] + ".output.xlsx")
-    return xlsx.CellTooLong if xlsx is not None else _CellTooLong
-
-
 def _run(ctx, fn, *args, **kwargs):
     """Run a pipeline step, turning a usage or template mistake into a message, not a traceback."""
     from ..input.kinds import KindError, TemplateError
     from ..input.folder import UsageError
     from ..make.parallel import WorkerDied
+    from ..output.xlsx import CellTooLong  # xlsxwriter itself is loaded only to write a workbook
     try:
         return fn(*args, **kwargs)
-    except (UsageError, KindError, TemplateError, WorkerDied, _cell_too_long_type()) as exc:
+    except (UsageError, KindError, TemplateError, WorkerDied, CellTooLong) as exc:
         if ctx.obj.get("debug"):
             raise
         from ..input.problems import visible  # a project's name may hold an ESC or a U+202E

@@ -25,8 +25,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 # The document's creation date: a constant, so that equal input gives equal bytes (the zip
 # entries inside carry 1980-01-01 too).
@@ -76,6 +74,7 @@ class Workbook:
 
     def __init__(self, target, *, streaming: bool = False):
         options = {"constant_memory": True} if streaming else {"in_memory": True}
+        import xlsxwriter  # here, not at the top: a command that writes no Excel does not load it
         self.book = xlsxwriter.Workbook(target, {**options, "strings_to_formulas": False,
                                                  "strings_to_numbers": False, "strings_to_urls": False})
         self.book.set_properties({"created": CREATED})
@@ -162,6 +161,7 @@ class Sheet:
             if col == label_column:
                 self.ws.write_string(self.row, col, label, bold)
             elif column.total and last >= first:
+                from xlsxwriter.utility import xl_col_to_name
                 name = xl_col_to_name(col)
                 cached = sums[col] / 100 if column.type == "percent" else sums[col]
                 self.ws.write_formula(self.row, col, f"={function}{name}{first + 1}:{name}{last + 1})",
@@ -253,4 +253,5 @@ def _shown(column: Column, value) -> str:
 
 def cell(row: int, col: int) -> str:
     """A cell's A1 name from 0-based row and column."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
     return xl_rowcol_to_cell(row, col)
