@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .kinds import FieldSpec, FormKind, default_kind, year_span
-from .load import Mapping, Node, Scalar, Sequence
+from .load import _NULLS, Mapping, Node, Scalar, Sequence
 from .model import Project, Unit
 from .problems import Problem
 
@@ -400,6 +400,9 @@ def _report_missing(reader: _Reader, node: Mapping, missing: list[FieldSpec], un
     reader.report(node, "missing-field", message)
 
 
+_NO_CELL = (None, None)  # a column not written in a row: no key, no value
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
@@ -435,23 +438,30 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
         reader.report(node, "type", f"“{spec.label}”应为列表，每行一个指标{hint}，实际是{_describe(node)}")
         return None
     rows, keys = [], tuple(c.key for c in spec.columns)
+    # what each cell needs of its column, looked up once per table rather than once per cell
+    columns = [(column, column.key, column.type == "text") for column in spec.columns]
+    lines, intern, forbidden = reader.lines, sys.intern, _FORBIDDEN_CHARS.search
     for index, item in enumerate(node.items):
         row_path, column_paths = _row_paths(dotted, index, keys)
-        reader.lines[row_path] = _location(item.line, item.col)
+        lines[row_path] = _location(item.line, item.col)
         if not isinstance(item, Mapping):
             reader.report(item, "type", f"“{spec.label}”第 {index + 1} 行应为“一级指标: …”等若干项，实际是{_describe(item)}")
             continue
         row = {}
         found = reader.mapping(item, f"{spec.label}第 {index + 1} 行", keys)
-        for column in spec.columns:
-            key_node, value_node = found.get(column.key, (None, None))
+        for column, key, is_text in columns:
+            key_node, value_node = found.get(key, _NO_CELL)
             if value_node is not None:
-                reader.lines[column_paths[column.key]] = _location(value_node.line, value_node.col)
-            value = _read_field(reader, column, value_node, column_paths[column.key], None)
-            if column.type == "text" and value is None:
+                lines[column_paths[key]] = _location(value_node.line, value_node.col)
+            if is_text and type(value_node) is Scalar and (value_node.quoted or value_node.text not in _NULLS) \
+                    and not forbidden(value_node.text):
+                value = value_node.text  # the common cell: what `reader.text` returns, without the call
+            else:
+                value = _read_field(reader, column, value_node, column_paths[key], None)
+            if is_text and value is None:
                 value = ""
             elif type(value) is str and len(value) <= 16:
-                value = sys.intern(value)  # 产出指标, 数量指标, ≥90.00(%): the same few in every row
+                value = intern(value)  # 产出指标, 数量指标, ≥90.00(%): the same few in every row
             if column.required and _is_blank(value):
                 if key_node is None:
                     reader.report(item, "missing-field", f"{spec.label}第 {index + 1} 行缺少“{column.label}”")

@@ -306,10 +306,11 @@ def row_value_well_formed(rows: Rows, index: int, row: dict) -> None:
     column = rows.column
     if not column:
         return
-    quantity = parse_value(str(row.get(column) or ""))
+    text = str(row.get(column) or "")
+    quantity = parse_value(text)
     if quantity is None:
-        text = str(row.get(column) or "")
-        if digit_hint(text) and text.strip()[:1] in OPERATOR_STARTS:
+        # the operator first: the digit hint reads every character, and most texts are qualitative
+        if text.strip()[:1] in OPERATOR_STARTS and digit_hint(text):
             rows.report(index, column, "warning", "value-format",
                         f"指标“{row_name(row, index)}”的值“{text}”不会被读作数值{digit_hint(text)}")
         return
@@ -382,8 +383,8 @@ def row_typed_twice(rows: Rows, index: int, row: dict) -> None:
     for key, value in row.items():
         if type(value) is str and len(value) >= 8:
             value = value.strip()
-            if _typed_twice(value):
-                half = len(value) // 2
+            half = len(value) // 2
+            if value[:half] == value[half:] and _typed_twice(value):  # most halves differ: one compare
                 rows.report(index, key, "warning", "typed-twice",
                                    f"“{value[:half]}”似乎重复输入了两遍：“{value}”")
 

@@ -80,26 +80,31 @@ def quote(text: str, mention: YearMention) -> str:
     return ("…" if start else "") + snippet + ("…" if end < len(text) else "")
 
 
-def texts(values: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+def texts(values: Any, prefix: str = "") -> list[tuple[str, str]]:
     """(dotted path, text) for every text in a project's values, indicator rows included, that
     could name a year at all: every year this module reads has `19` or `20` in it. (A 1000-project
     unit has 120,000 texts; walking them all with a path each, and three patterns on each, was
     the most expensive rule of all.) The path is built only for such a text."""
+    found: list[tuple[str, str]] = []
+    _collect_texts(values, prefix, found)
+    return found
+
+
+def _collect_texts(values: Any, prefix: str, found: list[tuple[str, str]]) -> None:
+    """`texts`, in the same order, into one list: no generator per row and per group."""
     if isinstance(values, dict):
         for key, value in values.items():
             if type(value) is str:
                 if "20" in value or "19" in value:
-                    yield f"{prefix}{key}", value
-            elif isinstance(value, (dict, list)):
-                yield from texts(value, f"{prefix}{key}.")
-            elif isinstance(value, str):
-                yield from texts(value, f"{prefix}{key}.")
+                    found.append((f"{prefix}{key}", value))
+            elif isinstance(value, (dict, list, str)):
+                _collect_texts(value, f"{prefix}{key}.", found)
     elif isinstance(values, list):
         for index, value in enumerate(values):
-            yield from texts(value, f"{prefix}{index}.")
+            _collect_texts(value, f"{prefix}{index}.", found)
     elif isinstance(values, str):
         if "20" in values or "19" in values:
-            yield prefix[:-1], values
+            found.append((prefix[:-1], values))
 
 
 def field_label(project: Project, dotted: str) -> str:
