@@ -123,10 +123,7 @@ def load_text(path: Path, text: str, warnings: list[Problem] | None = None) -> N
     parser = _Loader(text)
     try:
         # the parser's own get_event, not yaml.parse's generator: a spec is mostly events
-        next_event, feed, event = parser.get_event, composer.feed, None
-        while type(event) is not yaml.StreamEndEvent:
-            event = next_event()
-            feed(event)
+        composer.compose(parser.get_event)
     except _Stop:
         pass
     except yaml.MarkedYAMLError as exc:
@@ -366,66 +363,70 @@ class _Composer:
         self.pending_key: list[Scalar | None] = []
         self.seen_keys: list[dict[str, int]] = []
         self.documents = 0
-        self.nodes = 0
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def feed(self, event) -> None:
-        # The hot loop of validate: events in order of frequency, positions read inline.
-        kind = type(event)
-        if kind is _ScalarEvent:
-            mark, end, style = event.start_mark, event.end_mark, event.style or ""
-            scalar = Scalar(event.value, mark.line + 1, mark.column + 1, style in _QUOTES, style,
-                            (mark.index, end.index))
-            if event.anchor or event.tag or (end.line != mark.line and style != "|"):
-                self._unusual(event, scalar)  # rare: kept out of the hot path
-            # a scalar is a key, a mapping's value, a row, or the root: decided inline, as most events are scalars
-            self.nodes += 1
-            if self.nodes > MAX_NODES:
-                self._too_many()
-            stack = self.stack
-            if not stack:
-                self.root = scalar
-            elif type(stack[-1]) is Mapping:
-                pending = self.pending_key
-                key = pending[-1]
-                if key is None:  # a key: remember it, refuse it twice
-                    seen = self.seen_keys[-1]
-                    if scalar.text in seen:
-                        self._duplicate(scalar, seen)
+    def compose(self, next_event) -> None:
+        """Take every event up to the stream's end. The hot loop of validate: one loop, not a
+        call per event; events in order of frequency; positions read inline; state in locals."""
+        stack, pending, seen_keys, nodes = self.stack, self.pending_key, self.seen_keys, 0
+        while True:
+            event = next_event()
+            kind = type(event)
+            if kind is _ScalarEvent:
+                mark, end, style = event.start_mark, event.end_mark, event.style or ""
+                scalar = Scalar(event.value, mark.line + 1, mark.column + 1, style in _QUOTES, style,
+                                (mark.index, end.index))
+                if event.anchor or event.tag or (end.line != mark.line and style != "|"):
+                    self._unusual(event, scalar)  # rare: kept out of the hot path
+                nodes += 1
+                if nodes > MAX_NODES:
+                    self._too_many()
+                # a key, a mapping's value, a row or the root: decided inline, as most events are scalars
+                if not stack:
+                    self.root = scalar
+                elif type(stack[-1]) is Mapping:
+                    key = pending[-1]
+                    if key is None:  # a key: remember it, refuse it twice
+                        seen = seen_keys[-1]
+                        if scalar.text in seen:
+                            self._duplicate(scalar, seen)
+                        else:
+                            seen[scalar.text] = scalar.line
+                        pending[-1] = scalar
                     else:
-                        seen[scalar.text] = scalar.line
-                    pending[-1] = scalar
+                        stack[-1].items.append((key, scalar))
+                        pending[-1] = None
                 else:
-                    stack[-1].items.append((key, scalar))
-                    pending[-1] = None
-            else:
-                stack[-1].items.append(scalar)
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            node = self.stack.pop()
-            if kind is yaml.MappingEndEvent:
-                self.pending_key.pop()
-                self.seen_keys.pop()
-            self._attach(node)
-        elif kind is yaml.MappingStartEvent:
-            mark = event.start_mark
-            if event.tag:
-                self._unusual(event, None)
-            self._open(Mapping(mark.line + 1, mark.column + 1))
-            self.pending_key.append(None)
-            self.seen_keys.append({})
-        elif kind is yaml.SequenceStartEvent:
-            mark = event.start_mark
-            if event.tag:
-                self._unusual(event, None)
-            self._open(Sequence(mark.line + 1, mark.column + 1))
-        elif kind is yaml.DocumentStartEvent:
-            self.documents += 1
-            if self.documents == 2:
-                self._fail(event, "multiple-documents", "一个文件只能有一个 YAML 文档（出现了第二个“---”）")
-        elif kind is yaml.AliasEvent:
-            self._fail(event, "yaml-alias", f"不支持 YAML 别名（*{event.anchor}）：请把内容直接写出；"
-                                            f"若“*{event.anchor}”是要印出的文字，以 * 开头的值请加引号")
+                    stack[-1].items.append(scalar)
+            elif kind is _MappingEndEvent or kind is _SequenceEndEvent:
+                node = stack.pop()
+                if kind is _MappingEndEvent:
+                    pending.pop()
+                    seen_keys.pop()
+                self._attach(node)
+            elif kind is _MappingStartEvent or kind is _SequenceStartEvent:
+                mark = event.start_mark
+                if event.tag:
+                    self._unusual(event, None)
+                nodes += 1
+                if nodes > MAX_NODES:
+                    self._too_many()
+                if kind is _MappingStartEvent:
+                    self._open(Mapping(mark.line + 1, mark.column + 1))
+                    pending.append(None)
+                    seen_keys.append({})
+                else:
+                    self._open(Sequence(mark.line + 1, mark.column + 1))
+            elif kind is _StreamEndEvent:
+                return
+            elif kind is yaml.DocumentStartEvent:
+                self.documents += 1
+                if self.documents == 2:
+                    self._fail(event, "multiple-documents", "一个文件只能有一个 YAML 文档（出现了第二个“---”）")
+            elif kind is yaml.AliasEvent:
+                self._fail(event, "yaml-alias", f"不支持 YAML 别名（*{event.anchor}）：请把内容直接写出；"
+                                                f"若“*{event.anchor}”是要印出的文字，以 * 开头的值请加引号")
 
     def _unusual(self, event, scalar: Scalar | None) -> None:
         """An anchor, a tag, or a scalar over several lines: each hides what the author meant."""
@@ -466,9 +467,6 @@ class _Composer:
         raise _Stop
 
     def _open(self, node: Mapping | Sequence) -> None:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            self._too_many()
         if len(self.stack) >= MAX_DEPTH:
             # Our own bound, not libyaml's (older libyaml has none): a spec is a few levels deep.
             self.problems.append(Problem(self.path, node.line, node.col, "error", "yaml-syntax",
@@ -514,7 +512,9 @@ _MISSING_DASH = "\0missing-dash"  # a marker in a row's seen keys: no key can ho
 _YAML_TAG = "tag:yaml.org,2002:"
 
 
-_ScalarEvent = yaml.ScalarEvent
+_ScalarEvent, _StreamEndEvent = yaml.ScalarEvent, yaml.StreamEndEvent
+_MappingStartEvent, _MappingEndEvent = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SequenceStartEvent, _SequenceEndEvent = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 
 
 class _Stop(Exception):
