@@ -439,7 +439,7 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
         return None
     rows, keys = [], tuple(c.key for c in spec.columns)
     # what each cell needs of its column, looked up once per table rather than once per cell
-    columns = [(column, column.key, column.type == "text") for column in spec.columns]
+    columns = [(column, column.key, column.type == "text", column.required) for column in spec.columns]
     lines, intern, forbidden = reader.lines, sys.intern, _FORBIDDEN_CHARS.search
     for index, item in enumerate(node.items):
         row_path, column_paths = _row_paths(dotted, index, keys)
@@ -449,7 +449,7 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
             continue
         row = {}
         found = reader.mapping(item, f"{spec.label}第 {index + 1} 行", keys)
-        for column, key, is_text in columns:
+        for column, key, is_text, required in columns:
             key_node, value_node = found.get(key, _NO_CELL)
             if value_node is not None:
                 lines[column_paths[key]] = _location(value_node.line, value_node.col)
@@ -462,13 +462,13 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
                 value = ""
             elif type(value) is str and len(value) <= 16:
                 value = intern(value)  # 产出指标, 数量指标, ≥90.00(%): the same few in every row
-            if column.required and _is_blank(value):
+            if required and _is_blank(value):
                 if key_node is None:
                     reader.report(item, "missing-field", f"{spec.label}第 {index + 1} 行缺少“{column.label}”")
                 elif isinstance(value_node, Scalar) and value_node.is_null:
                     reader.report(value_node, "to-fill", f"{spec.label}第 {index + 1} 行的“{column.label}”待填写", "error")
                 else:
                     reader.report(value_node, "missing-field", f"{spec.label}第 {index + 1} 行的“{column.label}”不能为空")
-            row[column.key] = value
+            row[key] = value
         rows.append(row)
     return rows

@@ -23,8 +23,13 @@ class NotReadable(OSError):
 
 def outside_link(path: Path, root: Path) -> bool:
     """Whether `path` is a symlink (or lies under one) leading out of the folder `root`."""
+    path = Path(path)
+    # The common case without resolving both (an lstat per part of each path, per file): a file
+    # right in the folder that is no symlink itself lies in the folder, wherever the folder is.
+    if path.name not in ("", ".", "..") and path.parent == Path(root) and not os.path.islink(path):
+        return False
     try:
-        target = Path(path).resolve()
+        target = path.resolve()
         return not target.is_relative_to(Path(root).resolve())
     except (OSError, RuntimeError):
         return True  # a symlink loop: certainly not a spec
