@@ -221,6 +221,7 @@ class Rows:
         self.bare_allowed = not any(c.required for c in spec.columns if c.key not in spec.merge)
         budget_key = project.kind.checks.get("budget")
         self.budget_key, self.budget = budget_key, (project.get(budget_key) if budget_key else None)
+        self.system_spelling = project.kind.system_spelling
         self.seen: set[str] = set()
         self.previous = None
         self.found: list[Problem] = []
@@ -314,8 +315,11 @@ def row_value_well_formed(rows: Rows, index: int, row: dict) -> None:
             rows.report(index, column, "warning", "value-format",
                         f"指标“{row_name(row, index)}”的值“{text}”不会被读作数值{digit_hint(text)}")
         return
+    severity = spelling_problem(quantity) if rows.system_spelling else None
+    over_100 = quantity.is_percent and quantity.low > 100 and not quantity.is_upper_bound
+    if severity is None and not over_100:  # most values: nothing to say, no name to look up
+        return
     name = row_name(row, index)
-    severity = spelling_problem(quantity) if rows.project.kind.system_spelling else None
     if severity == "warning" and not quantity.unit:
         rows.report(index, column, "warning", "value-format",
                            f"指标“{name}”的值“{quantity.text}”缺少计量单位，如 {quantity.canonical()}(次)")
@@ -326,7 +330,7 @@ def row_value_well_formed(rows: Rows, index: int, row: dict) -> None:
     elif severity == "info":
         rows.report(index, column, "info", "value-style",
                            f"指标“{name}”的值“{quantity.text}”，系统格式为“{quantity.canonical()}”")
-    if quantity.is_percent and quantity.low > 100 and not quantity.is_upper_bound:
+    if over_100:
         rows.report(index, column, "warning", "percent-over-100",
                            f"指标“{name}”的值“{quantity.text}”超过 100%")
 
@@ -344,7 +348,7 @@ def row_satisfaction_and_cost(rows: Rows, index: int, row: dict) -> None:
     quantity = parse_value(text)
     name = row_name(row, index)
     floor = quantity is not None and quantity.operator == "≥" and quantity.is_percent
-    if satisfaction and text and project.kind.system_spelling and not floor:
+    if satisfaction and text and rows.system_spelling and not floor:
         rows.report(index, column, "warning", "satisfaction-form",
                            f"满意度指标“{name}”的值“{text}”应为“≥x(%)”的形式，如 ≥90.00(%)")
     if not cost or quantity is None:
