@@ -70,7 +70,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
         _build_units(ctx, target, output, list(templates), jobs or os.cpu_count() or 1, force, xlsx,
                      comments or "", make_pdf, replace_other)
     _note_nested_units(target)
-    progress = ProgressBar(click.get_text_stream("stderr"))
+    progress = ProgressBar(sys.stderr)
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
                       jobs=jobs or os.cpu_count() or 1, force=force, progress=progress,
