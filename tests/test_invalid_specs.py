@@ -7,6 +7,7 @@ write the .yaml, run `python tests/test_invalid_specs.py --update`, read the .ex
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -24,11 +25,13 @@ def run_case(case: str, workdir: Path) -> str:
     spec = HERE / f"{case}.yaml"
     shutil.copy(spec.parent / "_单位.yaml", workdir / "单位.yaml")
     shutil.copy(spec, workdir / spec.name)
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=workdir) as cwd:
-        for name in ("单位.yaml", spec.name):
-            shutil.copy(workdir / name, Path(cwd) / name)
-        result = runner.invoke(main, ["validate", spec.name], catch_exceptions=False)
+    # validate is run from inside the folder, so messages name the file as a clerk types it
+    here = os.getcwd()
+    os.chdir(workdir)
+    try:
+        result = CliRunner().invoke(main, ["validate", spec.name], catch_exceptions=False)
+    finally:
+        os.chdir(here)
     return f"{result.stdout}exit {result.exit_code}\n"
 
 

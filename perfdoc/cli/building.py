@@ -70,7 +70,7 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
         _build_units(ctx, target, output, list(templates), jobs or os.cpu_count() or 1, force, xlsx,
                      comments or "", make_pdf, replace_other)
     _note_nested_units(target)
-    progress = ProgressBar(click.get_text_stream("stderr"))
+    progress = ProgressBar(sys.stderr)
     try:
         result = _run(ctx, run_build, target, output=output, templates=list(templates),
                       jobs=jobs or os.cpu_count() or 1, force=force, progress=progress,
@@ -78,18 +78,23 @@ def build(ctx, target: Path, output: Path | None, jobs: int, force: bool, commen
     finally:
         progress.finish()
     _report(result.specs.problems, "text", err=True, notes=False)  # a build shows what needs fixing
-    for path, why in result.skipped:
-        click.echo(f"{path}: 未生成：{why}", err=True)
-    for path in result.removed:
-        click.echo(f"已删除过期的 {path}", err=True)
-    for path in result.written:
-        click.echo(f"已生成 {path}")
+    _print_files(result.skipped, result.removed, result.written)
     if result.unchanged:
         click.echo(f"{len(result.unchanged)} 份文档的规格、模板和 perfdoc 都没有变化，未重写")
     code = _exit_code(result.specs.problems, strict=False)
     if make_pdf:
         code = max(code, _report_pdfs(result))
     sys.exit(code)
+
+
+def _print_files(skipped, removed, written) -> None:
+    """What a build did with each file: not written (and why), removed as outdated, written."""
+    for path, why in skipped:
+        click.echo(f"{path}: 未生成：{why}", err=True)
+    for path in removed:
+        click.echo(f"已删除过期的 {path}", err=True)
+    for path in written:
+        click.echo(f"已生成 {path}")
 
 
 def _report_pdfs(result) -> int:
@@ -141,12 +146,7 @@ def _build_units(ctx, target: Path, output, templates, jobs: int, force: bool, x
         for problem in outcome.problems:
             if problem.severity != "info":
                 click.echo(problem.format(), err=True)
-        for path, why in outcome.skipped:
-            click.echo(f"{path}: 未生成：{why}", err=True)
-        for path in outcome.removed:
-            click.echo(f"已删除过期的 {path}", err=True)
-        for path in outcome.written:
-            click.echo(f"已生成 {path}")
+        _print_files(outcome.skipped, outcome.removed, outcome.written)
         files = f"生成 {len(outcome.written)} 份" + (f"，{outcome.unchanged} 份没有变化" if outcome.unchanged else "")
         click.echo(f"{outcome.folder} → {outcome.out}: {files}；{_unit_summary(outcome)}")
 

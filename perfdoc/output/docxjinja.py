@@ -273,22 +273,7 @@ class DocxTemplate:
         """Render the template with `context` into the bytes of a .docx package."""
         rendered = dict(self._static)
         for name, template in self._templates.items():
-            self._env.iterations = 0
-            try:
-                xml = template.render(context).encode("utf-8")
-            except jinja2.UndefinedError as exc:
-                raise self._error(name, exc, f"模板使用了数据中没有的名字：{exc.message}") from None
-            except TemplateCostError as exc:
-                raise self._error(name, exc, f"模板的代价超出限度：{exc.message}") from None
-            except jinja2.sandbox.SecurityError as exc:
-                raise self._error(name, exc, f"模板试图做不允许的事（已拦截）：{exc.message}") from None
-            except RecursionError as exc:
-                raise self._error(name, exc, "模板中的宏无限递归") from None
-            except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
-                    AttributeError) as exc:
-                # a restyled template is the organisation's input: a bad expression in it is
-                # reported like a bad spec, never as a traceback
-                raise self._error(name, exc, f"模板中的表达式无法求值：{exc}") from None
+            xml = self._call(template.render, context, name).encode("utf-8")
             self._check_xml(name, xml)
             try:
                 rendered[name] = deflate(name, xml)
@@ -343,8 +328,9 @@ class DocxTemplate:
         return piece
 
     def _call(self, render, context: dict, name: str = BODY_PART) -> str:
-        """One segment rendered, its errors reported as render() reports them; each segment
-        starts a fresh loop budget (a project's form, the title …: each is bounded)."""
+        """One part or segment rendered, each with a fresh loop budget (a project's form, the
+        title …: each is bounded); a restyled template is the organisation's input, so a bad
+        expression in it is reported like a bad spec, never as a traceback."""
         self._env.iterations = 0
         try:
             return render(context)
