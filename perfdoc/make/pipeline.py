@@ -27,6 +27,7 @@ from .lock import OutputLock
 if TYPE_CHECKING:
     from ..output.pdf import Conversion
 
+
 @dataclass
 class Specs:
     """A unit's specs as read and checked: the model where it could be built, and every problem."""
