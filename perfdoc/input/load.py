@@ -17,9 +17,9 @@ import yaml
 from .problems import Problem
 from .reading import read_regular
 
-try:  # libyaml is about ten times faster and gives the same marks
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+try:  # libyaml is about ten times faster and gives the same marks; only its parser is used
+    from yaml.cyaml import CParser as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 # A spec is a page of a form, not a database: anything this large is a mistake (or an attack).
@@ -404,7 +404,10 @@ class _Composer:
                 if kind is _MappingEndEvent:
                     pending.pop()
                     seen_keys.pop()
-                self._attach(node)
+                if stack and type(stack[-1]) is Sequence:  # a row: the common case, inline
+                    stack[-1].items.append(node)
+                else:
+                    self._attach(node)
             elif kind is _MappingStartEvent or kind is _SequenceStartEvent:
                 mark = event.start_mark
                 if event.tag:
