@@ -100,8 +100,9 @@ def validate_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     """What `perfdoc validate` reports: the specs' problems, and those of the template a build
     would render them with (compiled, and tried on the first project that has no errors)."""
     specs = read_specs(target, templates=templates)
-    if specs.unit is not None:
-        specs.problems = sort_problems(specs.problems + check_template(specs))
+    template_problems = check_template(specs) if specs.unit is not None else []
+    if template_problems:
+        specs.problems = sort_problems(specs.problems + template_problems)
     return specs
 
 
