@@ -7,6 +7,7 @@ variant is adding a kind file and a template, in the built-in folder or in a fol
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Formatter
@@ -77,6 +78,11 @@ class Framework:
         """The severity a departure from this framework is reported with."""
         return "warning" if self.severity == "warning" and severity == "error" else severity
 
+    @functools.cached_property  # read for every project: worked out once per kind
+    def owner(self) -> dict[str, str]:
+        """Each 二级 and the 一级 it belongs to."""
+        return {name: first for first, seconds in self.levels.items() for name in seconds}
+
 
 @dataclass(frozen=True)
 class SumRule:
@@ -117,6 +123,11 @@ class FormKind:
     def indicator_field(self) -> FieldSpec | None:
         return next((f for f in self.fields if f.type == "indicators"), None)
 
+    @functools.cached_property  # the rules read it for every project: made once per kind
+    def plain_fields(self) -> tuple[tuple[str, FieldSpec], ...]:
+        """(dotted key, spec) of every field, group members included, indicator tables excluded."""
+        return tuple(_plain_fields(self.fields))
+
     @property
     def system_spelling(self) -> bool:
         """Whether indicator values follow the budget system's spelling (≥90.00(%)): the 2020
@@ -133,6 +144,14 @@ class FormKind:
             if year in years:
                 labels.update(replacements)
         return {key: text.replace("{年度}", str(year)) for key, text in labels.items()}
+
+
+def _plain_fields(specs: tuple[FieldSpec, ...], prefix: str = ""):
+    for spec in specs:
+        if spec.type == "group":
+            yield from _plain_fields(spec.fields, f"{prefix}{spec.key}.")
+        elif spec.type != "indicators":
+            yield prefix + spec.key, spec
 
 
 def builtin_dir() -> Path:
