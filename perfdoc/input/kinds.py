@@ -13,6 +13,7 @@ from string import Formatter
 
 import yaml
 
+from .folder import builtin_dir
 from .kindcheck import check_kind_text
 from .reading import read_regular
 
@@ -133,16 +134,6 @@ class FormKind:
             if year in years:
                 labels.update(replacements)
         return {key: text.replace("{年度}", str(year)) for key, text in labels.items()}
-
-
-def builtin_dir() -> Path:
-    """The folder of the built-in kinds: templates/ beside the package in a checkout, else the
-    installed data package perfdoc.templates (setup.cfg maps templates/ to it)."""
-    checkout = Path(__file__).resolve().parents[2] / "templates"  # perfdoc/input/kinds.py → the checkout
-    if (checkout / "申报表.yaml").is_file():
-        return checkout
-    from importlib.resources import files
-    return Path(str(files("perfdoc.templates")))
 
 
 def load_kinds(extra_dirs: list[Path] = ()) -> dict[str, FormKind]:
