@@ -40,7 +40,7 @@ from jinja2.runtime import LoopContext
 
 from .package import PackageTooLarge, Part, Piece, deflate, deflate_piece, zip_bytes
 from ..input.reading import open_regular
-from .sandbox import TemplateCostError, TemplateEnvironment, printed_size
+from .sandbox import TemplateCostError, TemplateEnvironment, guard_loops, printed_size
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _w = "{%s}" % W
@@ -96,7 +96,7 @@ class _Segment:
 
     def __init__(self, env: jinja2.Environment, body: list, shared: bool = False):
         self.names = set().union(*map(_free_names, body))
-        template = nodes.Template(body, lineno=1)
+        template = guard_loops(nodes.Template(body, lineno=1))  # its loops count, as in the whole template
         template.set_environment(env)
         # compiled under the part's own file name, with the whole template's line numbers (the
         # nodes keep them): an error in a segment names the same cell as one in a whole render
