@@ -227,6 +227,7 @@ def _columns(table, columns: tuple[tuple[str, type], ...]) -> list[list] | None:
 
 
 def _table(columns: tuple[tuple[str, type], ...], rows: list[tuple]) -> dict[str, list]:
+    """Rows as the manifest stores them: a list per column."""
     return {name: [row[i] for row in rows] for i, (name, _) in enumerate(columns)}
 
 
@@ -274,6 +275,7 @@ class Recorded:
 
     @property
     def document_names(self) -> list[str]:
+        """The documents the last build wrote, by file name, in name order."""
         return self.documents[0]
 
     def manifest(self) -> Manifest:
@@ -298,6 +300,7 @@ class Manifest:
 
     @property
     def document_names(self) -> list[str]:
+        """The documents the last build wrote, by file name (as Recorded.document_names)."""
         return list(self.documents)
 
     @classmethod

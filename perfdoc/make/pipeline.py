@@ -225,7 +225,8 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
                             list(templates), comments, xlsx)
         if result:
             return _with_pdfs(result, pdf_timeout) if pdf else result
-    read, unit_before = Specs(folder), (_unit_stat(unit_path), time.time_ns())  # its problems: read_specs reports them
+    read = Specs(folder)  # the unit's problems: read_specs reports them
+    unit_before = (_unit_stat(unit_path), time.time_ns())  # for _unit_templates_record
     read.unit, kind_folders = read_unit(unit_path, templates, read)
     unit = read.unit
     out = Path(output) if output else (default_output(folder) if unit else None)
@@ -336,10 +337,12 @@ def _with_pdfs(result: BuildResult, timeout: float | None) -> BuildResult:
 def _read_inputs(whole: tuple[Path, list[Path], tuple], folder: Path, comments: str,
                  previous: incremental.Manifest | None = None) -> incremental.Inputs:
     inputs = incremental.read_inputs(whole[0], project_file_names(folder), whole[1], previous)
+    # documents with comments are other documents than those without
     return inputs.with_option(_option(comments)) if comments else inputs
 
 
 def _unit_stat(unit_path: Path) -> tuple[int, int] | None:
+    """The unit file's size and mtime (None if it cannot be stat'ed)."""
     try:
         stat = os.stat(unit_path)
     except OSError:
