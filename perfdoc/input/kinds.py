@@ -14,6 +14,7 @@ from string import Formatter
 
 import yaml
 
+from .folder import builtin_dir
 from .kindcheck import check_kind_text
 from .reading import read_regular
 
@@ -152,16 +153,6 @@ def _plain_fields(specs: tuple[FieldSpec, ...], prefix: str = ""):
             yield from _plain_fields(spec.fields, f"{prefix}{spec.key}.")
         elif spec.type != "indicators":
             yield prefix + spec.key, spec
-
-
-def builtin_dir() -> Path:
-    """The folder of the built-in kinds: templates/ beside the package in a checkout, else the
-    installed data package perfdoc.templates (setup.cfg maps templates/ to it)."""
-    checkout = Path(__file__).resolve().parents[2] / "templates"  # perfdoc/input/kinds.py → the checkout
-    if (checkout / "申报表.yaml").is_file():
-        return checkout
-    from importlib.resources import files
-    return Path(str(files("perfdoc.templates")))
 
 
 def load_kinds(extra_dirs: list[Path] = ()) -> dict[str, FormKind]:
