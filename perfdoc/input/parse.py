@@ -487,11 +487,15 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
                 line, col = value_node.line, value_node.col
                 # _location inline: a cell's place is nearly always one seen in an earlier project
                 lines[column_paths[key]] = (col < 4096 and locations.get(line << 12 | col)) or _location(line, col)
-            if is_text and type(value_node) is Scalar and (value_node.quoted or value_node.text not in _NULLS) \
-                    and not forbidden(value_node.text):
-                value = value_node.text  # the common cell: what `reader.text` returns, without the call
-            else:
-                value = _read_field(reader, column, value_node, column_paths[key], None)
+            if is_text and type(value_node) is Scalar:
+                value = value_node.text
+                if (value_node.quoted or value not in _NULLS) and not forbidden(value) \
+                        and (not required or value.strip()):
+                    # the common cell — text written, nothing to say: what `reader.text` and the
+                    # checks below come to, without their calls
+                    row[key] = intern(value) if len(value) <= 16 else value
+                    continue
+            value = _read_field(reader, column, value_node, column_paths[key], None)
             if is_text and value is None:
                 value = ""
             elif type(value) is str and len(value) <= 16:

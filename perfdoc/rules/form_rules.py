@@ -10,7 +10,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Iterable
 
 from ..input.model import Project, Unit
-from ..input.parse import digit_hint
+from ..input.parse import digit_hint, parse_amount
 from ..input.problems import Problem
 from ..input.values import OPERATORS, parse_value, spelling_problem
 from .registry import label_of, problem, project_rule, unit_rule, yuan
@@ -160,10 +160,11 @@ def fields_filled(project: Project) -> Iterable[Problem]:
 @project_rule
 def amounts_as_text(project: Project) -> Iterable[Problem]:
     """Amounts the form prints exactly as typed (2020 目标表: 3,230,000.00 beside 266,980)."""
-    from ..input.parse import parse_amount
     for dotted, spec in project.kind.plain_fields:
+        if spec.format != "amount":
+            continue
         text = str(project.get(dotted) or "").strip()
-        if spec.format == "amount" and text and parse_amount(text) is None:
+        if text and parse_amount(text) is None:
             yield problem(project, dotted, "warning", "amount-text",
                           f"“{spec.label}”应为金额（元），如 3,230,000.00，实际是“{text}”；将按原样打印")
 
