@@ -164,7 +164,7 @@ def is_fragment(data: bytes) -> bool:
     """Whether a run of XML is well-formed element content that starts and ends with a tag and
     holds no comment, CDATA, processing instruction or declaration: such a run can stand where
     an element stands, and nowhere else, and joins its neighbours without changing them."""
-    if not (data.startswith(b"<") and data.endswith(b">")) or b"<!" in data or b"<?" in data:
+    if not (data.startswith(b"<") and data.endswith(b">")) or _has_markup_declaration(data):
         return False
     # one call on the joined bytes: expat's verdict is that of the same bytes fed in three
     # calls (it reads a stream), and a non-final call copies the 64 KB form into expat's own
@@ -174,6 +174,15 @@ def is_fragment(data: bytes) -> bool:
     except expat.ExpatError:
         return False
     return True
+
+
+def _has_markup_declaration(data: bytes) -> bool:
+    """Whether XML holds `<!` or `<?` (a comment, CDATA, DOCTYPE, processing instruction …).
+
+    The same answer as `b"<!" in data or b"<?" in data` (a `<!` holds a `!`), sooner: that
+    search stops at every `<`, and XML is mostly tags (60 µs per form, twice); `!` and `?` are
+    rare in a form (UTF-8 never uses their bytes inside a 汉字), and one memchr pass finds none."""
+    return (b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data)
 
 
 class _NotInContent(Exception):
