@@ -109,6 +109,28 @@ def test_a_form_rendered_once_serves_every_document_it_is_in(tmp_path):
     assert "2/3 丙".encode() in whole and "甲&amp;乙".encode() in whole
 
 
+def test_a_documents_own_segments_print_each_documents_values(tmp_path):
+    """The head and a form's loop segment are rendered once for equal plain values: a document
+    with other values, a dict, or a loop of several projects is rendered again."""
+    head = '<w:p><w:r><w:t>{{ 汇总表标题 }} {{ 年度 }} {{ 栏目.x }}</w:t></w:r></w:p>'
+    template = DocxTemplate(make_template(tmp_path, head + LOOP_BODY))
+
+    def document(title, year, labels, names):
+        context = {"年度": year, "汇总表标题": title, "栏目": labels, "项目列表": [{"名称": n} for n in names]}
+        pieced = _pieced(template, context)
+        assert pieced == zipfile.ZipFile(io.BytesIO(template.render(context))).read("word/document.xml")
+        return pieced.decode()
+
+    assert "甲 2025 一" in document("甲", 2025, {"x": "一"}, ["A"])
+    assert "甲 2025 一" in document("甲", 2025, {"x": "一"}, ["B"])  # the same head, from the cache
+    assert "乙 2026 二" in document("乙", 2026, {"x": "二"}, ["C"])
+    assert "甲 2025 三" in document("甲", 2025, {"x": "三"}, ["D"])  # a dict is never a key
+    assert "True" in document(True, 2025, {"x": ""}, ["E"]) and "1 1" in document(1, 1, {"x": ""}, ["F"])
+    several = document("甲", 2025, {"x": "一"}, ["G", "H"])
+    assert "1/1" not in several and "2/2 H" in several and several.count('w:type="page"') == 1
+    assert "1/1 I" in document("甲", 2025, {"x": "一"}, ["I"])
+
+
 def test_a_template_that_keeps_state_is_rendered_whole(tmp_path):
     body = '<w:p><w:r><w:t>{%p set n = 1 %}</w:t></w:r></w:p>' + LOOP_BODY
     template = DocxTemplate(make_template(tmp_path, body))

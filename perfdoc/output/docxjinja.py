@@ -96,6 +96,7 @@ class _Segment:
 
     def __init__(self, env: jinja2.Environment, body: list, shared: bool = False):
         self.names = set().union(*map(_free_names, body))
+        self.key_names = tuple(sorted(self.names))
         template = nodes.Template(body, lineno=1)
         template.set_environment(env)
         # compiled under the part's own file name, with the whole template's line numbers (the
@@ -144,6 +145,35 @@ def _statements(body: list) -> list:
         else:
             split.append(node)
     return split
+
+
+# Values whose equality means equal printing: a segment that reads only such values prints the
+# same bytes for the same values (its type is part of the key: 1, 1.0 and True are equal keys).
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+def _rendering_key(segment: _Segment, context: dict) -> tuple | None:
+    """What a document's own segment (the head, a form's page break …) prints depends on, when
+    that is only plain values: then a thousand forms render it once. None otherwise.
+
+    A segment is Jinja over the names it reads (`_free_names`); the sandbox offers no global
+    but the loop guard, no filter or method with state or chance, so its output is a function
+    of those names' values. `loop` counts only in a document of one project: its loop has one
+    item, no previous or next one, and reads the same in every such document. A value of any
+    other type (a dict, a list, a traced value from anchors.py, Markup) is never keyed."""
+    key = [segment]
+    for name in segment.key_names:
+        value = context.get(name, _ABSENT)
+        if name == "loop" and type(value) is LoopContext and value.length == 1:
+            key.append("loop")
+        elif type(value) in _PLAIN_TYPES:
+            key += (name, type(value), value)
+        else:
+            return None
+    return tuple(key)
+
+
+_ABSENT = object()
 
 
 def _is_project_loop(node) -> bool:
@@ -262,6 +292,7 @@ class DocxTemplate:
         self._static: dict[str, Part] = {}  # every other part, deflated once for all documents
         self.layout: _Layout | None = None  # the body cut around the project loop, if it can be
         self._document_pieces: dict[bytes, Piece] = {}  # page breaks, the head …: deflated once
+        self._rendered: dict[tuple, Piece] = {}  # a segment's piece by the plain values it reads
         for name, data in self._parts:
             if not _TEMPLATED_PART.match(name):
                 self._static[name] = deflate(name, data)
@@ -328,6 +359,15 @@ class DocxTemplate:
         return [rendered[name] for name, _ in self._parts]
 
     def _document_piece(self, segment: "_Segment", context: dict) -> Piece:
+        key = _rendering_key(segment, context)
+        piece = self._rendered.get(key) if key is not None else None
+        if piece is None:
+            piece = self._render_document_piece(segment, context)
+            if key is not None and len(self._rendered) < 1024:
+                self._rendered[key] = piece
+        return piece
+
+    def _render_document_piece(self, segment: "_Segment", context: dict) -> Piece:
         data = self._call(segment.render, context).encode("utf-8")
         piece = self._document_pieces.get(data)
         if piece is None:
