@@ -112,23 +112,24 @@ def test_a_form_rendered_once_serves_every_document_it_is_in(tmp_path):
 def test_a_documents_own_segments_print_each_documents_values(tmp_path):
     """The head and a form's loop segment are rendered once for equal plain values: a document
     with other values, a dict, or a loop of several projects is rendered again."""
-    head = '<w:p><w:r><w:t>{{ 汇总表标题 }} {{ 年度 }} {{ 栏目.x }}</w:t></w:r></w:p>'
-    template = DocxTemplate(make_template(tmp_path, head + LOOP_BODY))
-
-    def document(title, year, labels, names):
-        context = {"年度": year, "汇总表标题": title, "栏目": labels, "项目列表": [{"名称": n} for n in names]}
+    def document(head, title, year, names, labels=None):
+        template = templates.setdefault(head, DocxTemplate(make_template(tmp_path, head + LOOP_BODY)))
+        context = {"年度": year, "汇总表标题": title, "栏目": labels or {}, "项目列表": [{"名称": n} for n in names]}
         pieced = _pieced(template, context)
         assert pieced == zipfile.ZipFile(io.BytesIO(template.render(context))).read("word/document.xml")
         return pieced.decode()
 
-    assert "甲 2025 一" in document("甲", 2025, {"x": "一"}, ["A"])
-    assert "甲 2025 一" in document("甲", 2025, {"x": "一"}, ["B"])  # the same head, from the cache
-    assert "乙 2026 二" in document("乙", 2026, {"x": "二"}, ["C"])
-    assert "甲 2025 三" in document("甲", 2025, {"x": "三"}, ["D"])  # a dict is never a key
-    assert "True" in document(True, 2025, {"x": ""}, ["E"]) and "1 1" in document(1, 1, {"x": ""}, ["F"])
-    several = document("甲", 2025, {"x": "一"}, ["G", "H"])
+    templates = {}
+    plain = '<w:p><w:r><w:t>{{ 汇总表标题 }} {{ 年度 }}</w:t></w:r></w:p>'
+    assert "甲 2025" in document(plain, "甲", 2025, ["A"]) and "甲 2025" in document(plain, "甲", 2025, ["B"])
+    assert "乙 2026" in document(plain, "乙", 2026, ["C"])
+    assert "True 1" in document(plain, True, 1, ["D"]) and "1 1" in document(plain, 1, 1, ["E"])
+    several = document(plain, "甲", 2025, ["G", "H"])
     assert "1/1" not in several and "2/2 H" in several and several.count('w:type="page"') == 1
-    assert "1/1 I" in document("甲", 2025, {"x": "一"}, ["I"])
+    assert "1/1 I" in document(plain, "甲", 2025, ["I"]) and 'w:type="page"' not in document(plain, "甲", 2025, ["J"])
+    with_labels = '<w:p><w:r><w:t>{{ 汇总表标题 }} {{ 栏目.x }}</w:t></w:r></w:p>'
+    assert "甲 一" in document(with_labels, "甲", 2025, ["K"], {"x": "一"})
+    assert "甲 二" in document(with_labels, "甲", 2025, ["L"], {"x": "二"})  # a dict is never a key
 
 
 def test_a_template_that_keeps_state_is_rendered_whole(tmp_path):
