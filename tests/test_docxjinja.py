@@ -167,3 +167,13 @@ def test_keep_sets_each_rows_cant_split_and_keep_next_from_the_data(tmp_path):
 def test_keep_outside_a_table_row_is_reported(tmp_path):
     with pytest.raises(TemplateError, match="keep"):
         DocxTemplate(make_template(tmp_path, "<w:p><w:r><w:t>{%keep r.分页 %}</w:t></w:r></w:p>"))
+
+
+def test_only_docx_text_is_printed_without_escaping_again(tmp_path):
+    """docx_text's Markup is printed as it is; any other expression, filtered or not, is escaped."""
+    body = ('<w:p><w:pPr><w:pStyle w:val="{{ 项目名称 | upper }}"/></w:pPr>'
+            '<w:r><w:t>{{ 项目名称 }}|{{ 项目名称 ~ "&amp;" }}</w:t></w:r></w:p>')
+    xml = zipfile.ZipFile(io.BytesIO(DocxTemplate(make_template(tmp_path, body)).render(
+        {"项目名称": 'a"<&b'}))).read("word/document.xml").decode()
+    assert 'w:val="A&#34;&lt;&amp;B"' in xml
+    assert "a&#34;&lt;&amp;b|a&#34;&lt;&amp;b&amp;</w:t>" in xml

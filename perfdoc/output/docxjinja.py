@@ -150,6 +150,7 @@ def _statements(body: list) -> list:
 # Values whose equality means equal printing: a segment that reads only such values prints the
 # same bytes for the same values (its type is part of the key: 1, 1.0 and True are equal keys).
 _PLAIN_TYPES = (str, int, float, bool, type(None))
+_ABSENT = object()
 
 
 def _rendering_key(segment: _Segment, context: dict) -> tuple | None:
@@ -171,9 +172,6 @@ def _rendering_key(segment: _Segment, context: dict) -> tuple | None:
         else:
             return None
     return tuple(key)
-
-
-_ABSENT = object()
 
 
 def _is_project_loop(node) -> bool:

@@ -63,7 +63,10 @@ def _printed_rows(columns: list[FieldSpec], rows: list[dict]) -> list[dict]:
         cells = {}
         for key, converted in plan:
             value = row.get(key)
-            cells[key] = print_value(converted, value) if converted is not None else "" if value is None else value
+            if converted is not None:
+                cells[key] = print_value(converted, value)
+            else:
+                cells[key] = "" if value is None else value
         printed.append(cells)
     return printed
 

@@ -64,7 +64,6 @@ class _CodeGenerator(CodeGenerator):
             self.write(", ")
         self.write("))")
 
-
     # `{{ x | docx_text(…) }}` (every field of a Word template) prints what that filter returns:
     # Markup it escaped itself. Jinja would wrap it in finalize (which checks only what is not
     # text) and escape (which returns Markup unchanged, as a copy): the same string, at the cost
