@@ -8,6 +8,7 @@ machines) time the same work. The projects look like the published ones (seeds 0
 
     python bench/generate.py 1000 /tmp/specs-1000
     python bench/generate.py 1000 /tmp/specs-1000-problems --problems   # warnings in a third of the rows
+    python bench/generate.py 1000 /tmp/specs-1000-slips --slips   # another office's slips: unknown keys, comments…
     python bench/generate.py 25 /tmp/units-200 --units 200   # 200 unit folders of 25 projects each
 """
 from __future__ import annotations
@@ -123,6 +124,25 @@ def plant_problems(rows: list[dict], rng: random.Random) -> None:
             row[key] = value
 
 
+def slip(lines: list[str], rng: random.Random) -> list[str]:
+    """Another office's files (--slips): slips of the hand that reading must report at every
+    row — a misspelt column (三级指表, an unknown key and a missing one), a note after the value
+    that YAML drops as a comment, last year's year left in a value, a date outside the year."""
+    slipped = []
+    for line in lines:
+        chance = rng.random()
+        if "三级指标:" in line and chance < 0.05:
+            line = line.replace("三级指标:", "三级指表:")
+        elif "指标值:" in line and chance < 0.05 and not line.rstrip().endswith('"'):
+            line += " #含往年结转"
+        elif "指标值:" in line and chance < 0.10:
+            line = f"{line.split(':')[0]}: {YEAR - 2}年完成{rng.randint(2, 99)}项，较{YEAR - 1}年有所提升"
+        elif line.startswith("计划完成日期") and chance < 0.3:
+            line = f"计划完成日期: {YEAR + 1}-06-30"
+        slipped.append(line)
+    return slipped
+
+
 def scalar(text: str) -> str:
     """A YAML scalar: plain where that reads back as the same text, else double-quoted."""
     plain_safe = text and text[0] not in "&*!|>'\"%@`#-?:[]{},=" and ": " not in text \
@@ -130,7 +150,8 @@ def scalar(text: str) -> str:
     return text if plain_safe else json.dumps(text, ensure_ascii=False)
 
 
-def project_yaml(rng: random.Random, number: int, spoil: random.Random | None = None) -> tuple[str, str]:
+def project_yaml(rng: random.Random, number: int, spoil: random.Random | None = None,
+                 slips: random.Random | None = None) -> tuple[str, str]:
     """One project spec: (project name, YAML text)."""
     name = f"{rng.choice(SUBJECTS)}{rng.choice(OBJECTS)}项目{number:04d}"
     budget = amount(rng, 50_000, 5_000_000)
@@ -168,6 +189,8 @@ def project_yaml(rng: random.Random, number: int, spoil: random.Random | None = 
         first, *rest = row.items()
         lines.append(f"  - {first[0]}: {scalar(first[1])}")
         lines += [f"    {key}: {scalar(value)}" for key, value in rest]
+    if slips:
+        lines = slip(lines, slips)
     return name, "\n".join(lines) + "\n"
 
 
@@ -176,16 +199,19 @@ def unit_yaml(unit: str = UNIT) -> str:
             f"主管部门: {DEPARTMENT}\n实施单位: {unit}\n")
 
 
-def generate(count: int, folder: Path, seed: int = 2025, unit: str = UNIT, problems: bool = False) -> list[Path]:
+def generate(count: int, folder: Path, seed: int = 2025, unit: str = UNIT, problems: bool = False,
+             slips: bool = False) -> list[Path]:
     """Write 单位.yaml and `count` numbered project specs into `folder`; return the project files.
-    With `problems`, the same unit with warnings planted in a third of its indicator rows."""
+    With `problems`, the same unit with warnings planted in a third of its indicator rows; with
+    `slips`, with another office's slips of the hand (see `slip`)."""
     rng, spoil = random.Random(seed), random.Random(seed + 1) if problems else None
+    slips_rng = random.Random(seed + 2) if slips else None
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "单位.yaml").write_text(unit_yaml(unit), encoding="utf-8")
     width = len(str(count))
     files = []
     for number in range(1, count + 1):
-        name, text = project_yaml(rng, number, spoil)
+        name, text = project_yaml(rng, number, spoil, slips_rng)
         path = folder / f"{number:0{width}d}_{name}.yaml"
         path.write_text(text, encoding="utf-8")
         files.append(path)
@@ -209,4 +235,5 @@ if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[3] == "--units":
         generate_units(int(sys.argv[4]), int(sys.argv[1]), Path(sys.argv[2]))
     else:
-        generate(int(sys.argv[1]), Path(sys.argv[2]), problems="--problems" in sys.argv[3:])
+        generate(int(sys.argv[1]), Path(sys.argv[2]), problems="--problems" in sys.argv[3:],
+                 slips="--slips" in sys.argv[3:])

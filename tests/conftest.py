@@ -7,6 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: CI shares its machine, and an example that renders a document can
+# take longer than hypothesis's 200 ms there without anything being wrong (a flaky failure).
+# Speed is measured in bench/, not here.
+settings.register_profile("shared-machine", deadline=None)
+settings.load_profile("shared-machine")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"  # the published forms, cell by cell (tests/fixtures/README.md)

@@ -55,9 +55,11 @@ def test_a_forged_manifest_cannot_delete_files_outside_the_output_folder(run_cli
     (tmp_path / "absolute.txt").write_text("keep")
     (out / "notes.docx").write_text("the user's own file")
     manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
-    entry = next(iter(manifest["documents"].values()))
+    documents = manifest["documents"]  # columns: names, keys, sizes, mtimes
     for name in ["../victim/x", str(tmp_path / "absolute.txt"), "sub/../../victim/x", "notes.docx"]:
-        manifest["documents"][name] = entry
+        for column in documents.values():
+            column.append(column[0])
+        documents["names"][-1] = name
     manifest["inputs"] = "changed"
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     result = run_cli("build", folder, "-o", out)
@@ -80,7 +82,8 @@ def test_only_a_file_exactly_as_this_tool_wrote_it_is_removed(run_cli, tmp_path)
 
 
 @pytest.mark.parametrize("shape", ["list", "string", "number", "directory", "huge", "fifo", "dev-zero",
-                                   "entries-wrong", "not-utf8", "deep"])
+                                   "entries-wrong", "columns-uneven", "columns-bool",
+                                   "not-utf8", "deep"])
 def test_a_manifest_of_the_wrong_shape_means_no_manifest(run_cli, tmp_path, shape):
     folder, out = copy_specs("2025", tmp_path), tmp_path / "out"
     assert run_cli("build", folder, "-o", out).exit_code == 0
@@ -103,8 +106,15 @@ def test_a_manifest_of_the_wrong_shape_means_no_manifest(run_cli, tmp_path, shap
     elif shape == "dev-zero":
         path.symlink_to("/dev/zero")
     elif shape == "entries-wrong":
-        good["documents"] = {"a.docx": {"key": 1, "size": "x", "mtime_ns": []}}
+        good["documents"] = {"names": ["a.docx"], "keys": [1], "sizes": ["x"], "mtimes": [[]]}
         good["problems"] = "none"
+        path.write_text(json.dumps(good))
+    elif shape == "columns-uneven":
+        good["documents"]["sizes"].pop()
+        path.write_text(json.dumps(good))
+    elif shape == "columns-bool":
+        good["documents"]["sizes"][0] = True
+        good["spec_stats"]["mtimes"] = "x"
         path.write_text(json.dumps(good))
     elif shape == "not-utf8":
         path.write_bytes(b"\xff\xfe{")
@@ -201,7 +211,7 @@ def test_an_os_error_on_one_document_leaves_a_true_manifest(run_cli, tmp_path):
     failed = run_cli("build", folder, "-o", out)
     assert failed.exit_code == 1 and "Traceback" not in failed.output
     assert (out / "绿色技术银行综合管理与运行.docx").is_file()
-    recorded = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["documents"]
+    recorded = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))["documents"]["names"]
     assert "绿色技术银行综合管理与运行.docx" in recorded and "信息化建设项目.docx" not in recorded
     (out / "信息化建设项目.docx").rmdir()
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.docx")}

@@ -95,6 +95,17 @@ def test_a_template_cannot_hang_or_eat_memory(tmp_path, payload, words):
         template.render({"项目列表": [{"项目名称": "甲"}] * 100, "项目": {"项目名称": "甲"}})
 
 
+def test_loops_in_the_project_loop_count_too_when_each_form_is_rendered_once(run_cli, tmp_path):
+    """The built-in 申报表's project loop is cut into segments rendered once per project (the
+    layout): a loop inside a segment counts against the budget as in the whole template."""
+    loops = "{% for a in 'x' * 2000 %}{% for b in 'y' * 2000 %}{% endfor %}{% endfor %}"
+    templates = restyled(tmp_path, loops + NAME_TAG)
+    assert DocxTemplate(templates / "申报表.docx").layout is not None  # rendered in segments
+    result, out = build(run_cli, tmp_path, templates)
+    assert result.exit_code == 1 and "循环超过" in result.output, result.output
+    assert not list(out.glob("*.docx")) if out.exists() else True
+
+
 @pytest.mark.parametrize("payload", ["{{ 项目.项目名称 | wordwrap(10**9) }}", "{{ [1] | batch(10**9, 'x') | list }}",
                                      "{{ 'x' | center(10**9) }}", "{{ '%s' | format(1) }}", "{{ x | safe }}"])
 def test_filters_that_can_build_huge_or_raw_values_are_not_offered(tmp_path, payload):

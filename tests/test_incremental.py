@@ -211,7 +211,8 @@ def test_a_hostile_manifest_removes_nothing_outside_the_output_folder(run_cli, b
     victim = tmp_path / "victim.docx"
     victim.write_bytes(b"keep")
     data = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
-    data["documents"]["../victim.docx"] = {"key": "x", "size": 4, "mtime_ns": 0}
+    for column, value in zip(("names", "keys", "sizes", "mtimes"), ("../victim.docx", "x", 4, 0)):
+        data["documents"][column].append(value)
     data["specs"] = "/elsewhere"
     (out / MANIFEST_NAME).write_text(json.dumps(data), encoding="utf-8")
     assert run_cli("build", folder, "-o", out, "--replace-other-specs").exit_code == 0
@@ -244,3 +245,81 @@ def test_a_spec_with_its_recorded_size_and_mtime_is_not_read_again(run_cli, tmp_
     os.utime(spec, ns=(1_600_000_001 * 10**9,) * 2)
     assert run_cli("build", folder, "-o", out).exit_code == 0
     assert SUMMARY in rewritten(before, out)
+
+
+# -- a no-op told from sizes and mtimes alone (incremental.unchanged) --------------------------
+# copy_specs keeps the example files' mtimes (copytree copies them), so the specs are older than
+# the racy window and a second build takes this way.
+
+def test_nothing_changed_is_told_without_loading_yaml_kinds_rules_or_jinja(run_cli, built):
+    import subprocess
+    import sys
+    folder, out = built
+    first = run_cli("build", folder, "-o", out)
+    code = ("import sys\nfrom perfdoc.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    code = exit.code\n"
+            "loaded = [m for m in ('yaml', 'jinja2', 'lxml', 'perfdoc.input.kinds', 'perfdoc.input.parse',"
+            " 'perfdoc.rules.check', 'perfdoc.output.render') if m in sys.modules]\n"
+            "print('LOADED', loaded, code)\n")
+    before = mtimes(out)
+    result = subprocess.run([sys.executable, "-c", code, "build", str(folder), "-o", str(out)],
+                            capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    assert "LOADED [] 0" in result.stdout, result.stdout + result.stderr
+    assert "9 份文档的规格、模板和 perfdoc 都没有变化，未重写" in result.stdout
+    assert result.stderr == first.stderr  # the problems replayed, line for line
+    assert mtimes(out) == before
+
+
+def test_a_renamed_spec_with_its_size_and_mtime_is_seen(run_cli, built):
+    folder, out = built
+    (folder / PROJECT).rename(folder / "10_信息化运维项目.yaml")  # same bytes, same mtime, other order
+    before = mtimes(out)
+    result = run_cli("build", folder, "-o", out)
+    assert result.exit_code == 0
+    assert SUMMARY in rewritten(before, out)  # the project moved to the end of the 汇总表
+
+
+def test_the_unit_files_templates_folder_is_digested_on_a_no_op_too(run_cli, tmp_path):
+    import os
+    folder, out = copy_specs("2025", tmp_path), tmp_path / "out"
+    templates = tmp_path / "模板"
+    templates.mkdir()
+    shutil.copy2(SPECS.parent / "templates" / "申报表.docx", templates / "申报表.docx")
+    unit = folder / "单位.yaml"
+    stat = unit.stat()
+    with unit.open("a", encoding="utf-8") as file:
+        file.write("模板: ../模板\n")
+    os.utime(unit, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # an old unit file: its 模板 is recorded
+    assert run_cli("build", folder, "-o", out).exit_code == 0
+    assert incremental.Manifest.load(out, folder).unit_templates == ["../模板"]
+    assert incremental.unchanged(out, folder, unit, []) is not None  # told without reading the unit
+    before = mtimes(out)
+    assert "未重写" in run_cli("build", folder, "-o", out).stdout and mtimes(out) == before
+    with zipfile.ZipFile(templates / "申报表.docx", "a") as template:  # restyled in the unit's 模板 folder
+        template.writestr("customXml/item1.xml", "<x/>")
+    assert incremental.unchanged(out, folder, unit, []) is None
+    assert run_cli("build", folder, "-o", out).exit_code == 0
+    assert len(rewritten(before, out)) == 9
+    shutil.rmtree(templates)  # gone: the unit file names a folder that is not there, as a full read says
+    result = run_cli("build", folder, "-o", out)
+    assert result.exit_code == 1 and "templates-folder" in result.stderr
+
+
+def test_a_unit_file_read_just_now_has_no_templates_folder_recorded(run_cli, tmp_path):
+    folder, out = copy_specs("2025", tmp_path), tmp_path / "out"
+    unit = folder / "单位.yaml"
+    unit.write_bytes(unit.read_bytes())  # just written: an edit in the same tick could go unseen
+    assert run_cli("build", folder, "-o", out).exit_code == 0
+    assert incremental.Manifest.load(out, folder).unit_templates is None
+    before = mtimes(out)
+    assert "未重写" in run_cli("build", folder, "-o", out).stdout and mtimes(out) == before  # decided as before
+
+
+def test_document_names_are_checked_together_as_one_by_one():
+    names = ["a.docx", "汇总表.xlsx", ".a.docx", "a/b.docx", "a\\b.docx", "c:x.docx", "a\0.docx", "a.pdf",
+             "x" * 251 + ".docx", "x" * 250 + ".docx", "", "a.docx\0", "a.DOCX", "..docx"]
+    for first in names:
+        for second in names:
+            pair = [first, second]
+            assert incremental.all_document_names(pair) == all(map(incremental.is_document_name, pair)), pair
+    assert incremental.all_document_names([])

@@ -158,3 +158,20 @@ def test_only_the_shipped_templates_skip_validates_template_check(tmp_path):
     shutil.copyfile(shipped, copy)
     assert is_builtin_template(shipped)
     assert not is_builtin_template(copy)
+
+
+def test_a_slip_repeated_in_every_row_is_reported_at_each_row_with_its_suggestion(run_cli, tmp_path, monkeypatch):
+    """The same misspelt column in every row (as one office's template repeats it) gets the
+    same suggestion at every row, and a key too long to be a label gets the list instead."""
+    ok = (INVALID / "ok.yaml").read_text(encoding="utf-8")
+    rows = ok.count("三级指标:")
+    slipped = ok.replace("三级指标:", "三级指表:")
+    long_key = "三级指标" * 20
+    monkeypatch.chdir(unit_folder(tmp_path, projects={
+        "01_a.yaml": slipped, "02_b.yaml": ok.replace("项目名称: 信息化运维项目", "项目名称: 乙").replace(
+            "三级指标:", f"{long_key}:", 1)}))
+    out = lines(run_cli("validate", "."))
+    suggested = [line for line in out if "中没有“三级指表”这一项，是否应为“三级指标”？" in line]
+    assert len(suggested) == rows and all(line.startswith("01_a.yaml:") for line in suggested)
+    listed = [line for line in out if f"中没有“{long_key}”这一项（可用：一级指标、二级指标、三级指标" in line]
+    assert len(listed) == 1 and listed[0].startswith("02_b.yaml:")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..input.folder import UsageError
 
 PROGRESS_AFTER = 1.0  # seconds a build runs before it shows a progress bar
 
@@ -62,23 +63,31 @@ class ProgressBar:
 
 def _run(ctx, fn, *args, **kwargs):
     """Run a pipeline step, turning a usage or template mistake into a message, not a traceback."""
-    from ..input.kinds import KindError, TemplateError
-    from ..input.folder import UsageError
-    from ..make.parallel import WorkerDied
-    from ..output.xlsx import CellTooLong  # xlsxwriter itself is loaded only to write a workbook
     try:
         return fn(*args, **kwargs)
-    except (UsageError, KindError, TemplateError, WorkerDied, CellTooLong) as exc:
+    except Exception as exc:
         if ctx.obj.get("debug"):
             raise
-        from ..input.problems import visible  # a project's name may hold an ESC or a U+202E
-        click.echo(f"perfdoc: {visible(str(exc))}", err=True)
-        sys.exit(2 if isinstance(exc, UsageError) else 1)
-    except OSError as exc:
-        if ctx.obj.get("debug"):
-            raise
-        click.echo(f"perfdoc: 无法写入：{exc.filename or ''} {exc.strerror or exc}", err=True)
-        sys.exit(1)
+        if isinstance(exc, _mistakes()):
+            from ..input.problems import visible  # a project's name may hold an ESC or a U+202E
+            click.echo(f"perfdoc: {visible(str(exc))}", err=True)
+            sys.exit(2 if isinstance(exc, UsageError) else 1)
+        if isinstance(exc, OSError):
+            click.echo(f"perfdoc: 无法写入：{exc.filename or ''} {exc.strerror or exc}", err=True)
+            sys.exit(1)
+        raise
+
+
+# The exceptions that mean a mistake to report, by the module that defines each. Such a module
+# is not imported just to catch its exception: if it was never loaded, it raised nothing (and
+# a build that finds nothing changed loads neither the kinds, nor -j, nor the workbook).
+_MISTAKES = (("perfdoc.input.folder", "UsageError"), ("perfdoc.input.kinds", "KindError"),
+             ("perfdoc.make.parallel", "WorkerDied"), ("perfdoc.output.xlsx", "CellTooLong"))
+
+
+def _mistakes() -> tuple[type, ...]:
+    """The mistake exceptions of the modules loaded so far (TemplateError is a KindError)."""
+    return tuple(getattr(sys.modules[module], name) for module, name in _MISTAKES if module in sys.modules)
 
 
 def _report(problems, output_format: str, err: bool, notes: bool = True, strict: bool = False) -> None:

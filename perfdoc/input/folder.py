@@ -35,8 +35,24 @@ def project_file_names(folder: Path) -> list[str]:
     """project_files' names: a no-op rebuild of 10,000 specs lists them all, and pathlib's
     per-entry objects cost more than the listing itself. (.YAML as saved by Windows tools is a
     spec too; a hidden file (.x.yaml) is not.)"""
-    with os.scandir(folder) as entries:
-        names = [e.name for e in entries if e.name.lower().endswith(SPEC_SUFFIXES)
-                 and e.name not in UNIT_FILE_NAMES and not e.name.startswith(".")]
+    names = listed_project_file_names(folder)
     names.sort(key=lambda name: [int(t) if t.isdigit() else t for t in _DIGITS.split(name)])
     return names
+
+
+def listed_project_file_names(folder: Path) -> list[str]:
+    """project_file_names in the folder listing's order: for a no-op rebuild, which knows the
+    order of the names it recorded and need not sort 10,000 of them again."""
+    return [name for name in os.listdir(folder) if name.lower().endswith(SPEC_SUFFIXES)
+            and name not in UNIT_FILE_NAMES and not name.startswith(".")]
+
+
+def builtin_dir() -> Path:
+    """The folder of the built-in kinds: templates/ beside the package in a checkout, else the
+    installed data package perfdoc.templates (setup.cfg maps templates/ to it). (Here, not in
+    kinds.py: a no-op rebuild digests the folder without loading YAML or the kinds.)"""
+    checkout = Path(__file__).resolve().parents[2] / "templates"  # perfdoc/input/folder.py → the checkout
+    if (checkout / "申报表.yaml").is_file():
+        return checkout
+    from importlib.resources import files
+    return Path(str(files("perfdoc.templates")))

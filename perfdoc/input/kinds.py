@@ -7,12 +7,14 @@ variant is adding a kind file and a template, in the built-in folder or in a fol
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Formatter
 
 import yaml
 
+from .folder import builtin_dir
 from .kindcheck import check_kind_text
 from .reading import read_regular
 
@@ -77,6 +79,11 @@ class Framework:
         """The severity a departure from this framework is reported with."""
         return "warning" if self.severity == "warning" and severity == "error" else severity
 
+    @functools.cached_property  # read for every project: worked out once per kind
+    def owner(self) -> dict[str, str]:
+        """Each 二级 and the 一级 it belongs to."""
+        return {name: first for first, seconds in self.levels.items() for name in seconds}
+
 
 @dataclass(frozen=True)
 class SumRule:
@@ -117,6 +124,11 @@ class FormKind:
     def indicator_field(self) -> FieldSpec | None:
         return next((f for f in self.fields if f.type == "indicators"), None)
 
+    @functools.cached_property  # the rules read it for every project: made once per kind
+    def plain_fields(self) -> tuple[tuple[str, FieldSpec], ...]:
+        """(dotted key, spec) of every field, group members included, indicator tables excluded."""
+        return tuple(_plain_fields(self.fields))
+
     @property
     def system_spelling(self) -> bool:
         """Whether indicator values follow the budget system's spelling (≥90.00(%)): the 2020
@@ -135,14 +147,12 @@ class FormKind:
         return {key: text.replace("{年度}", str(year)) for key, text in labels.items()}
 
 
-def builtin_dir() -> Path:
-    """The folder of the built-in kinds: templates/ beside the package in a checkout, else the
-    installed data package perfdoc.templates (setup.cfg maps templates/ to it)."""
-    checkout = Path(__file__).resolve().parents[2] / "templates"  # perfdoc/input/kinds.py → the checkout
-    if (checkout / "申报表.yaml").is_file():
-        return checkout
-    from importlib.resources import files
-    return Path(str(files("perfdoc.templates")))
+def _plain_fields(specs: tuple[FieldSpec, ...], prefix: str = ""):
+    for spec in specs:
+        if spec.type == "group":
+            yield from _plain_fields(spec.fields, f"{prefix}{spec.key}.")
+        elif spec.type != "indicators":
+            yield prefix + spec.key, spec
 
 
 def load_kinds(extra_dirs: list[Path] = ()) -> dict[str, FormKind]:

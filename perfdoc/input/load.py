@@ -17,9 +17,9 @@ import yaml
 from .problems import Problem
 from .reading import read_regular
 
-try:  # libyaml is about ten times faster and gives the same marks
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+try:  # libyaml is about ten times faster and gives the same marks; only its parser is used
+    from yaml.cyaml import CParser as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 # A spec is a page of a form, not a database: anything this large is a mistake (or an attack).
@@ -187,12 +187,15 @@ def _comments_in_values(path: Path, text: str, root: Node | None) -> list[Proble
                   and (m.end() - m.start() == 2 or text[m.end():m.end() + 1] not in ("", " ", "\t", "\n", "#"))]
     if not candidates:
         return []
-    ends = {node.span[1]: node for node in _plain_values(root)}
-    problems = []
+    # where a plain value cut by each `#` would end: the `#` less the spaces before it
+    ends = {}
     for hash_at in candidates:
         before = text.rfind("\n", 0, hash_at) + 1
-        gap = len(text[before:hash_at]) - len(text[before:hash_at].rstrip(" "))
-        value = ends.get(hash_at - gap)
+        ends[hash_at - (len(text[before:hash_at]) - len(text[before:hash_at].rstrip(" ")))] = hash_at
+    values = _plain_values_ending_at(root, ends)
+    problems = []
+    for value_end, hash_at in ends.items():
+        value = values.get(value_end)
         if value is None:
             continue
         line_end = text.find("\n", hash_at)
@@ -203,18 +206,20 @@ def _comments_in_values(path: Path, text: str, root: Node | None) -> list[Proble
     return problems
 
 
-def _plain_values(node: Node):
-    """Every unquoted scalar value in the tree (keys are never cut by a comment that matters)."""
-    stack = [node]
+def _plain_values_ending_at(node: Node, ends: dict[int, int]) -> dict[int, Scalar]:
+    """The unquoted scalar values in the tree (keys are never cut by a comment that matters)
+    that end at one of `ends`, by where they end."""
+    found, stack = {}, [node]
     while stack:
         node = stack.pop()
         if type(node) is Scalar:
-            if not node.style:
-                yield node
+            if not node.style and node.span[1] in ends:
+                found[node.span[1]] = node
         elif type(node) is Mapping:
-            stack.extend(value for _, value in node.items)
+            stack += [value for _, value in node.items]
         else:
-            stack.extend(node.items)
+            stack += node.items
+    return found
 
 
 def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Problem:
@@ -404,7 +409,10 @@ class _Composer:
                 if kind is _MappingEndEvent:
                     pending.pop()
                     seen_keys.pop()
-                self._attach(node)
+                if stack and type(stack[-1]) is Sequence:  # a row: the common case, inline
+                    stack[-1].items.append(node)
+                else:
+                    self._attach(node)
             elif kind is _MappingStartEvent or kind is _SequenceStartEvent:
                 mark = event.start_mark
                 if event.tag:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import os
 import re
 import sys
@@ -101,9 +102,9 @@ class _Reader:
                                                                        if isinstance(node.items[index - 1][1], Scalar) else "x"):
                 self._split_at_comma(node, index, found)
             else:
-                self.report(key, "unknown-key",
-                            f"“{label}”中没有“{key.text}”这一项{_suggest(key.text, suggest_from or known)}")
-                close = closest(key.text, suggest_from or known)
+                choices = suggest_from or known
+                close = closest(key.text, choices)
+                self.report(key, "unknown-key", f"“{label}”中没有“{key.text}”这一项{_suggestion(close, choices)}")
                 if close:
                     self.suggested.add(close)
         return found
@@ -221,7 +222,22 @@ def _describe(node: Node) -> str:
 def closest(word: str, choices) -> str | None:
     """The likeliest intended key: most characters in common, the closest length, the longest
     common start (主管单位 → 主管部门 rather than 实施单位)."""
-    close = difflib.get_close_matches(word, list(choices), n=4, cutoff=0.5)
+    choices = tuple(choices)
+    # difflib's ratio is at most 2·len(choice) / (len(word) + len(choice)): below its cutoff of
+    # 0.5 for every choice when the word is over three times the longest. Such a word (a pasted
+    # paragraph as a key) matches nothing, and comparing it would only take time.
+    if not choices or len(word) > 3 * max(len(choice) for choice in choices):
+        return None
+    return _closest(word, choices)
+
+
+# A unit's specs repeat one office's slips (三级指表 in every row of every project): each pair
+# of word and choices is compared with difflib once per run, not once per row.
+
+
+@functools.lru_cache(maxsize=4096)
+def _closest(word: str, choices: tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(word, choices, n=4, cutoff=0.5)
     def score(choice: str):
         common = sum(b.size for b in difflib.SequenceMatcher(None, word, choice).get_matching_blocks())
         prefix = len(os.path.commonprefix([word, choice]))
@@ -230,7 +246,10 @@ def closest(word: str, choices) -> str | None:
 
 
 def _suggest(word: str, choices) -> str:
-    close = closest(word, choices)
+    return _suggestion(closest(word, choices), choices)
+
+
+def _suggestion(close: str | None, choices) -> str:
     return f"，是否应为“{close}”？" if close else f"（可用：{'、'.join(choices)}）"
 
 
@@ -403,6 +422,17 @@ def _report_missing(reader: _Reader, node: Mapping, missing: list[FieldSpec], un
 _NO_CELL = (None, None)  # a column not written in a row: no key, no value
 
 
+def _known_cells(row: Mapping, keys: tuple[str, ...]) -> dict[str, tuple[Scalar, Node]] | None:
+    """What `_Reader.mapping` returns for a row whose keys are all columns (nearly every row),
+    without its label and checks; None for a row with any other key."""
+    found = {}
+    for key, value in row.items:
+        if key.text not in keys:
+            return None
+        found[key.text] = (key, value)
+    return found
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
@@ -440,7 +470,7 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
     rows, keys = [], tuple(c.key for c in spec.columns)
     # what each cell needs of its column, looked up once per table rather than once per cell
     columns = [(column, column.key, column.type == "text", column.required) for column in spec.columns]
-    lines, intern, forbidden = reader.lines, sys.intern, _FORBIDDEN_CHARS.search
+    lines, intern, forbidden, locations = reader.lines, sys.intern, _FORBIDDEN_CHARS.search, _LOCATIONS
     for index, item in enumerate(node.items):
         row_path, column_paths = _row_paths(dotted, index, keys)
         lines[row_path] = _location(item.line, item.col)
@@ -448,11 +478,15 @@ def _read_indicators(reader: _Reader, spec: FieldSpec, node: Node | None, dotted
             reader.report(item, "type", f"“{spec.label}”第 {index + 1} 行应为“一级指标: …”等若干项，实际是{_describe(item)}")
             continue
         row = {}
-        found = reader.mapping(item, f"{spec.label}第 {index + 1} 行", keys)
+        found = _known_cells(item, keys)
+        if found is None:  # a key the table has no column for: mapping() says which, and suggests
+            found = reader.mapping(item, f"{spec.label}第 {index + 1} 行", keys)
         for column, key, is_text, required in columns:
             key_node, value_node = found.get(key, _NO_CELL)
             if value_node is not None:
-                lines[column_paths[key]] = _location(value_node.line, value_node.col)
+                line, col = value_node.line, value_node.col
+                # _location inline: a cell's place is nearly always one seen in an earlier project
+                lines[column_paths[key]] = (col < 4096 and locations.get(line << 12 | col)) or _location(line, col)
             if is_text and type(value_node) is Scalar and (value_node.quoted or value_node.text not in _NULLS) \
                     and not forbidden(value_node.text):
                 value = value_node.text  # the common cell: what `reader.text` returns, without the call

@@ -52,9 +52,16 @@ BLANK = {"empty-value", "empty-field"}
 def sort_problems(problems) -> list[Problem]:
     """Order problems by file, line and column, dropping exact repeats — and a blank-value
     warning where an error says the value is unreadable (a 分值 of “五十” is not blank)."""
-    unreadable = {(p.path, p.line, p.col) for p in problems if p.is_error and p.rule in UNREADABLE}
-    kept = {p for p in problems if not (p.rule in BLANK and (p.path, p.line, p.col) in unreadable)}
-    return sorted(kept, key=lambda p: (str(p.path), p.line, p.col, p.rule, p.message))
+    unreadable = {(p.path, p.line, p.col) for p in problems if p.rule in UNREADABLE and p.severity == "error"}
+    # keyed by a plain tuple of what makes a problem itself (not by the Problem: hashing and
+    # comparing dataclasses cost more than the rules that found thousands of them); the first of
+    # repeats kept; ties in place, rule and message ordered by severity rather than by chance
+    kept = {}
+    for p in problems:
+        if p.rule in BLANK and (p.path, p.line, p.col) in unreadable:
+            continue
+        kept.setdefault((str(p.path), p.line, p.col, p.rule, p.message, p.severity), p)
+    return [kept[key] for key in sorted(kept)]
 
 
 def count(problems: list[Problem]) -> dict[str, int]:

@@ -45,6 +45,13 @@ class Quantity:
     def is_upper_bound(self) -> bool:
         return self.operator in ("≤", "<")
 
+    # Worked out once per value: parse_value hands out one Quantity per text, and hashing a
+    # Quantity (Decimals and all) to look the answer up cost more than working it out.
+    @functools.cached_property
+    def spelling(self) -> str | None:
+        """spelling_problem's answer for this value."""
+        return _spelling_problem(self)
+
     def canonical(self) -> str:
         """The spelling the budget system prints: ≥90.00(%), =2.00(场). A number with more than
         two decimals keeps them (=0.004(万元)): a spelling never changes a value."""
@@ -89,7 +96,6 @@ def parse_value(text: str, *, bare: bool = False) -> Quantity | None:
     return Quantity(OPERATORS[match["op"]], Decimal(match["low"]), high, unit, text)
 
 
-@functools.lru_cache(maxsize=4096)
 def spelling_problem(quantity: Quantity) -> str | None:
     """How a quantitative value departs from the system's spelling, as a severity.
 
@@ -97,6 +103,10 @@ def spelling_problem(quantity: Quantity) -> str | None:
     unit), "info" where it is merely not the system's style (`=2(场)`, `(百分比)`), None when
     it is already canonical.
     """
+    return quantity.spelling
+
+
+def _spelling_problem(quantity: Quantity) -> str | None:
     text = quantity.text.strip()
     match = _QUANTITY.match(text)
     raw_unit = ((match["punit"] if match["open"] else match["unit"]) or "").strip()

@@ -8,24 +8,25 @@ Read this module first; every step is a named call into the module that does it.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..output.files import remove_temporary_litter, safe_file_name, write_atomic
-from ..input import kinds as kinds_module
-from ..input.folder import UsageError, find_unit_file, project_file_names, project_files
-from ..input.load import LoadError, load_file
-from ..input.model import Project, Unit
-from ..input.parse import parse_project, parse_unit, unit_templates
+from ..input.folder import UsageError, builtin_dir, find_unit_file, project_file_names, project_files
 from ..input.problems import Problem, sort_problems
 from . import incremental
-from .documents import Document, unique_file_names, with_comments, write_document, write_unit_documents
 from .lock import OutputLock
 
 if TYPE_CHECKING:
+    from ..input.model import Project, Unit
     from ..output.pdf import Conversion
+    from .documents import Document
+
+# Reading (YAML, the kinds, the parser) and writing (documents) are imported where they are
+# used: a build that finds nothing changed (step 0 of `build`) reads no spec and writes nothing.
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Specs:
     unit: Unit | None = None
     projects: list[Project] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    unit_templates: list[str] | None = None  # read_unit's: the unit file's 模板 folder, as recorded
 
     def errors_in(self, path: Path) -> list[Problem]:
         return [p for p in self.problems if p.is_error and p.path == path]
@@ -60,19 +62,23 @@ ReadProject = Callable[[Path, "Unit | None"], "tuple[Project | None, list[Proble
 
 
 def read_specs(target: Path, *, templates: list[Path] = (), read_project: ReadProject | None = None,
-               check: bool = True) -> Specs:
+               check: bool = True, unit_read: Specs | None = None) -> Specs:
     """Load, parse and check a unit's specs (a folder, or one project file in it); without
     `check`, only what reading finds (`perfdoc diff` compares, it does not judge).
 
     `read_project` reads one project file (default: `read_project_file`); `perfdoc serve` passes
-    one that keeps the files it read and reads again only those that changed."""
+    one that keeps the files it read and reads again only those that changed. `unit_read` is
+    the unit file as read_unit just read it into a Specs (its unit and problems), not read again."""
     target = Path(target)
     folder, only = (target.parent, target) if target.is_file() else (target, None)
     specs = Specs(folder)
 
     # 1.–3. The unit file, the form kinds it may restyle, and the unit read against them.
     unit_path = find_unit_file(folder)
-    specs.unit, _ = read_unit(unit_path, templates, specs)
+    if unit_read is None:
+        specs.unit, _ = read_unit(unit_path, templates, specs)
+    else:
+        specs.unit, specs.problems = unit_read.unit, list(unit_read.problems)
 
     # 4. Each project file, in file-name order: that order is the 汇总表's.
     paths = [only] if only else project_files(folder)
@@ -100,8 +106,9 @@ def validate_specs(target: Path, *, templates: list[Path] = ()) -> Specs:
     """What `perfdoc validate` reports: the specs' problems, and those of the template a build
     would render them with (compiled, and tried on the first project that has no errors)."""
     specs = read_specs(target, templates=templates)
-    if specs.unit is not None:
-        specs.problems = sort_problems(specs.problems + check_template(specs))
+    template_problems = check_template(specs) if specs.unit is not None else []
+    if template_problems:
+        specs.problems = sort_problems(specs.problems + template_problems)
     return specs
 
 
@@ -114,6 +121,7 @@ def check_template(specs: Specs) -> list[Problem]:
     kind = specs.unit.kind
     if is_builtin_template(kind.template):
         return []
+    from ..input.kinds import TemplateError
     from ..output.render import Renderer
     erroneous = {p.path for p in specs.problems if p.is_error}
     renderer = Renderer()
@@ -121,7 +129,7 @@ def check_template(specs: Specs) -> list[Problem]:
         renderer.template(kind)
         for project in [p for p in specs.projects if p.path not in erroneous][:1]:
             renderer.render(specs.unit, [project], summary=False)
-    except kinds_module.TemplateError as exc:
+    except TemplateError as exc:
         message = str(exc).removeprefix(f"{kind.template}").lstrip(": ")
         if message.startswith("(") and "): " in message:  # "(part，place): why" → "part，place：why"
             message = message[1:].replace("): ", "：", 1)
@@ -133,7 +141,7 @@ def is_builtin_template(template: Path) -> bool:
     """Whether a kind's template is the one shipped with perfdoc (a template always sits in
     its kind definition's folder, so the kind is the built-in one too)."""
     try:
-        return template.parent.resolve() == kinds_module.builtin_dir().resolve()
+        return template.parent.resolve() == builtin_dir().resolve()
     except OSError:
         return False
 
@@ -149,6 +157,7 @@ def hidden_specs(folder: Path) -> list[Problem]:
 def read_project_file(path: Path, unit: Unit | None) -> tuple[Project | None, list[Problem]]:
     """Load one project file and read it against its unit (without one, only load it: its
     problems are still worth saying)."""
+    from ..input.parse import parse_project
     specs = Specs(path.parent)
     node = _load(path, specs)
     if node is False or unit is None:
@@ -159,11 +168,16 @@ def read_project_file(path: Path, unit: Unit | None) -> tuple[Project | None, li
 
 def read_unit(unit_path: Path, templates: list[Path], specs: Specs) -> tuple[Unit | None, list[Path]]:
     """Read the unit file: the unit (None if it has errors, which go to `specs.problems`) and
-    the folders its form kinds were read from."""
+    the folders its form kinds were read from. `specs.unit_templates` is its 模板 folder as the
+    manifest records it, if read without a problem."""
+    from ..input import kinds as kinds_module
+    from ..input.parse import parse_unit, unit_templates
     # 1. The unit file, and the 模板 folder it may name: needed before the kinds are known.
     node = _load(unit_path, specs)
     folders, problems = unit_templates(unit_path, node or None)
     specs.problems += problems
+    if node is not False and not problems:
+        specs.unit_templates = [str(_relative(folder, unit_path.parent)) for folder in folders]
 
     # 2. The form kinds: built-in ones, then the 模板 folder, then any --templates (later ones
     #    restyle a kind with a same-named .docx, or add kinds with their own .yaml).
@@ -206,22 +220,47 @@ def build(target: Path, *, output: Path | None = None, templates: list[Path] = (
     target = Path(target)
     folder = target if target.is_dir() else target.parent
     unit_path = find_unit_file(folder)
-    unit, kind_folders = read_unit(unit_path, templates, Specs(folder))  # its problems: read_specs reports them
+    # 0. A whole unit in which nothing changed, told without reading a spec: the last build replayed.
+    if target.is_dir() and not force:
+        result = _unchanged(folder, Path(output) if output else default_output(folder), unit_path,
+                            list(templates), comments, xlsx)
+        if result:
+            return _with_pdfs(result, pdf_timeout) if pdf else result
+    read = Specs(folder)  # the unit's problems: read_specs reports them
+    unit_before = (_unit_stat(unit_path), time.time_ns())  # for _unit_templates_record
+    read.unit, kind_folders = read_unit(unit_path, templates, read)
+    unit = read.unit
     out = Path(output) if output else (default_output(folder) if unit else None)
     options = dict(templates=templates, jobs=jobs, force=force, progress=progress, comments=comments,
                    pdf=pdf, pdf_timeout=pdf_timeout, replace_other=replace_other, xlsx=xlsx, unit=unit)
     # One project file is built alone, outside the manifest: it is not the whole unit.
     if not (target.is_dir() and out):
-        return _build(target, out, None, **options)
+        return _build(target, out, None, unit_read=read, **options)
     # A whole unit: one build at a time in its output folder, from reading to recording.
     with OutputLock(out):
         remove_temporary_litter(out)  # a killed build's; no build is writing now
-        return _build(target, out, (unit_path, kind_folders), **options)
+        return _build(target, out, (unit_path, kind_folders, (read.unit_templates, unit_before)), **options)
 
 
-def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None, *, templates: list[Path],
+def _unchanged(folder: Path, out: Path, unit_path: Path, templates: list[Path], comments: str,
+               xlsx: bool) -> BuildResult | None:
+    """The last build's result if nothing it read has changed and its documents are as written
+    (incremental.unchanged: sizes and mtimes, no YAML read, no kind loaded); None otherwise, and
+    then the build reads the unit and decides again. Under the output folder's lock, like a build."""
+    if not os.path.lexists(out / incremental.MANIFEST_NAME):
+        return None  # a first build
+    with OutputLock(out):
+        remove_temporary_litter(out)  # as the build below would
+        recorded = incremental.unchanged(out, folder, unit_path, templates, _option(comments))
+        if recorded is None or (xlsx and not any(name.endswith(".xlsx") for name in recorded.document_names)):
+            return None  # (the unit's workbook is the one .xlsx a build writes)
+        return _replay(recorded, folder, out)
+
+
+def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path], tuple] | None, *, templates: list[Path],
            jobs: int, force: bool, progress: Progress | None, comments: str, pdf: bool,
-           pdf_timeout: float | None, replace_other: bool, xlsx: bool, unit: Unit | None) -> BuildResult:
+           pdf_timeout: float | None, replace_other: bool, xlsx: bool, unit: Unit | None,
+           unit_read: Specs | None = None) -> BuildResult:
     folder = target if target.is_dir() else target.parent
     manifest_json = incremental.Manifest.read_json(out) if out else None  # read once: whose, then what
     replaced = _claim_output(out, folder, replace_other, manifest_json) if out else []
@@ -234,8 +273,10 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
         result = _replay(previous, folder, out)
         return _with_pdfs(result, pdf_timeout) if pdf else result
 
-    # 2. Read and check every spec — and make sure the digests name the bytes that were read.
-    specs = read_specs(target, templates=templates)
+    # 2. Read and check every spec — and make sure the digests name the bytes that were read. (A
+    #    build outside the manifest takes the unit as build() read it; a whole unit's is read again,
+    #    after its digest, so that the digest names the bytes read.)
+    specs = read_specs(target, templates=templates, unit_read=unit_read)
     if whole:
         specs, inputs = _settled(target, templates, specs, inputs, whole, comments)
     result = BuildResult(specs)
@@ -245,6 +286,7 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
         documents = plan_documents(specs, out=out, inputs=inputs, result=result, whole_unit=target.is_dir(),
                                    xlsx=xlsx)
         if comments:  # Word comments: the workbook has none
+            from .documents import with_comments
             documents = [with_comments(d, specs.problems, COMMENTS[comments]) if d.path.suffix == ".docx" else d
                          for d in documents]
         # 4. Write those whose inputs changed since the last build.
@@ -268,7 +310,9 @@ def _build(target: Path, out: Path | None, whole: tuple[Path, list[Path]] | None
     #    that cannot be read builds nothing and leaves the folder as it was.)
     if inputs and specs.unit is not None:
         result.removed = _remove_outdated(previous, documents, out)
-        write_atomic(out / incremental.MANIFEST_NAME, _manifest(folder, inputs, result, documents).to_bytes())
+        manifest = _manifest(folder, inputs, result, documents)
+        manifest.unit_templates = _unit_templates_record(whole[0], whole[2])
+        write_atomic(out / incremental.MANIFEST_NAME, manifest.to_bytes())
     result.removed = replaced + result.removed
     if out:  # a rewritten document's PDF is stale: said so, unless it is made again just below
         from ..output.pdf import remove_stale  # subprocess, tempfile …: not for a build that is up to date
@@ -291,16 +335,38 @@ def _with_pdfs(result: BuildResult, timeout: float | None) -> BuildResult:
     return result
 
 
-def _read_inputs(whole: tuple[Path, list[Path]], folder: Path, comments: str,
+def _read_inputs(whole: tuple[Path, list[Path], tuple], folder: Path, comments: str,
                  previous: incremental.Manifest | None = None) -> incremental.Inputs:
     inputs = incremental.read_inputs(whole[0], project_file_names(folder), whole[1], previous)
-    if comments:  # documents with comments are other documents than those without
-        inputs = inputs.with_option(f"--comments={comments}")
-    return inputs
+    # documents with comments are other documents than those without
+    return inputs.with_option(_option(comments)) if comments else inputs
+
+
+def _unit_stat(unit_path: Path) -> tuple[int, int] | None:
+    """The unit file's size and mtime (None if it cannot be stat'ed)."""
+    try:
+        stat = os.stat(unit_path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _unit_templates_record(unit_path: Path, unit_templates: tuple[list[str] | None, tuple | None]) -> list[str] | None:
+    """The unit file's 模板 folder for the manifest, if the file is still as it was when read
+    and was not new then (as a spec's digest is trusted): an edit during the build could
+    otherwise leave the manifest naming another folder than the unit file now does."""
+    recorded, (before, read_ns) = unit_templates
+    trusted = before is not None and before[1] < read_ns - incremental.RACY_NS
+    return recorded if trusted and _unit_stat(unit_path) == before else None
+
+
+def _option(comments: str) -> str:
+    """The option that makes every document another (Inputs.with_option): with comments or not."""
+    return f"--comments={comments}" if comments else ""
 
 
 def _settled(target: Path, templates: list[Path], specs: Specs, inputs: incremental.Inputs,
-             whole: tuple[Path, list[Path]], comments: str) -> tuple[Specs, incremental.Inputs]:
+             whole: tuple[Path, list[Path], tuple], comments: str) -> tuple[Specs, incremental.Inputs]:
     """The specs as read, and digests of exactly those bytes: a spec edited while it was being
     read is read again; if the folder will not hold still, the manifest trusts nothing."""
     folder = target
@@ -358,6 +424,7 @@ def plan_documents(specs: Specs, *, out: Path, inputs: incremental.Inputs | None
     Building one project file writes its form only: a 汇总表 of one project would overwrite
     the unit's.
     """
+    from .documents import Document, unique_file_names
     unit, good = specs.unit, []
     erroneous = {p.path for p in specs.problems if p.is_error}  # a set: a thousand specs, as many problems
     for project in specs.projects:
@@ -402,6 +469,7 @@ def workbook_name(unit: Unit | None) -> str | None:
 
 def write_documents(documents: list[Document], *, jobs: int = 1, progress: Progress | None = None) -> None:
     """Render and write the documents; with jobs > 1 in that many processes (the same bytes)."""
+    from .documents import write_unit_documents
     done = 0
 
     def advance(count: int) -> None:
@@ -413,11 +481,11 @@ def write_documents(documents: list[Document], *, jobs: int = 1, progress: Progr
     write_unit_documents(documents, jobs=jobs, done=advance)
 
 
-def _replay(manifest: incremental.Manifest, folder: Path, out: Path) -> BuildResult:
+def _replay(manifest: incremental.Manifest | incremental.Recorded, folder: Path, out: Path) -> BuildResult:
     """The result of a build that found nothing changed: the last build's problems, no writes."""
     specs = Specs(folder, problems=[incremental.replayed_problem(p, folder) for p in manifest.problems])
     skipped = [((folder if where == "specs" else out) / name, why) for where, name, why in manifest.skipped]
-    return BuildResult(specs, skipped=skipped, unchanged=_Paths(out, list(manifest.documents)))
+    return BuildResult(specs, skipped=skipped, unchanged=_Paths(out, list(manifest.document_names)))
 
 
 class _Paths(Sequence):
@@ -490,8 +558,17 @@ def _manifest(folder: Path, inputs: incremental.Inputs, result: BuildResult,
     return manifest
 
 
+def _relative(folder: Path, base: Path) -> Path:
+    """`folder` as written relative to `base` (the unit file's 模板 is relative to its folder)."""
+    try:
+        return folder.relative_to(base)
+    except ValueError:
+        return folder
+
+
 def _load(path: Path, specs: Specs):
     """Load one file's nodes; on failure record why and return False."""
+    from ..input.load import LoadError, load_file
     try:
         node, warnings = load_file(path)
     except LoadError as exc:

@@ -15,15 +15,19 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..input.folder import UNIT_FILE_NAMES, UsageError, find_unit_file, project_files
-from ..input.kinds import KindError
 from ..input.problems import Problem
 from ..output.files import safe_file_name
-from ..rules.across import UnitFacts, check_units, facts_of
 from . import incremental
 from .pipeline import Specs, build, default_output, read_specs, read_unit
+
+if TYPE_CHECKING:
+    from ..rules.across import UnitFacts
+
+# The kinds and the checks across units are imported where used: every build and validate asks
+# is_units_folder first, and a unit's build that finds nothing changed loads neither.
 
 UNITS_MANIFEST = ".perfdoc-units.json"
 
@@ -146,7 +150,9 @@ def _one_unit(unit: Path, out: Path | None, templates: list[Path], force: bool, 
     """Validate (out is None) or build one unit: its outcome, and its workbook rows if wanted."""
     # imported here, not at the top: cli imports this module for every build and validate, and
     # xlsxwriter costs one-file commands a tenth of their start-up
+    from ..input.kinds import KindError
     from ..output.xlsx import CellTooLong
+    from ..rules.across import facts_of
     from .workbook import too_long_for_excel, unit_rows_for_summary
     outcome = UnitOutcome(unit, out)
     try:
@@ -209,7 +215,7 @@ def _remember_facts(unit: Path, out: Path, facts: UnitFacts) -> None:
 def _remembered_facts(unit: Path, out: Path) -> UnitFacts | None:
     """The stored facts, if they were made from exactly the inputs of the build just replayed."""
     import json
-    from ..rules.across import ProjectFacts
+    from ..rules.across import ProjectFacts, UnitFacts
     manifest = incremental.Manifest.load(out, unit)
     try:
         data = json.loads((out / FACTS_NAME).read_text(encoding="utf-8"))
@@ -226,6 +232,7 @@ def _remembered_facts(unit: Path, out: Path) -> UnitFacts | None:
 
 # -- the run ---------------------------------------------------------------------------------
 def _run(jobs_args: list[tuple], jobs: int, on_unit: OnUnit, workbook: "_WorkbookPlan | None") -> UnitsResult:
+    from ..rules.across import check_units
     result = UnitsResult()
     facts: list[UnitFacts] = []
     writer, complete, refusal = None, bool(workbook and workbook.target), ""
@@ -306,6 +313,7 @@ class _WorkbookPlan:
 def _plan_workbook(folder: Path, units: list[Path], base: Path, templates: list[Path], force: bool) -> _WorkbookPlan:
     """Read the unit files (not the projects): one year and kind? Then the workbook's name and
     title, and whether the one already there was made from exactly these inputs."""
+    from ..input.kinds import KindError
     plan, found, digests = _WorkbookPlan(), [], []
     for unit_folder in units:
         try:

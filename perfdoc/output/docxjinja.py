@@ -40,7 +40,7 @@ from jinja2.runtime import LoopContext
 
 from .package import PackageTooLarge, Part, Piece, deflate, deflate_piece, zip_bytes
 from ..input.reading import open_regular
-from .sandbox import TemplateCostError, TemplateEnvironment, printed_size, returns_markup
+from .sandbox import TemplateCostError, TemplateEnvironment, guard_loops, printed_size, returns_markup
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _w = "{%s}" % W
@@ -97,7 +97,7 @@ class _Segment:
     def __init__(self, env: jinja2.Environment, body: list, shared: bool = False):
         self.names = set().union(*map(_free_names, body))
         self.key_names = tuple(sorted(self.names))
-        template = nodes.Template(body, lineno=1)
+        template = guard_loops(nodes.Template(body, lineno=1))  # its loops count, as in the whole template
         template.set_environment(env)
         # compiled under the part's own file name, with the whole template's line numbers (the
         # nodes keep them): an error in a segment names the same cell as one in a whole render
@@ -289,6 +289,7 @@ class DocxTemplate:
         self._templates: dict[str, jinja2.Template] = {}
         self._static: dict[str, Part] = {}  # every other part, deflated once for all documents
         self.layout: _Layout | None = None  # the body cut around the project loop, if it can be
+        self._body_source: str | None = None  # the body, compiled whole only when rendered whole
         self._document_pieces: dict[bytes, Piece] = {}  # page breaks, the head …: deflated once
         self._rendered: dict[tuple, Piece] = {}  # a segment's piece by the plain values it reads
         for name, data in self._parts:
@@ -296,21 +297,40 @@ class DocxTemplate:
                 self._static[name] = deflate(name, data)
                 continue
             source = self.compile_xml(data, name)
-            try:
-                self._templates[name] = self._env.compile_template(source, filename=_source_name(name))
-                if name == BODY_PART:
-                    self.layout = _layout(self._env, source)
-            except jinja2.TemplateSyntaxError as exc:
-                raise TemplateError(f"{self.path} ({name}{self._place(name, exc.lineno)}): 模板中的 Jinja 有误："
-                                    f"{exc.message}（请检查花括号标记是否完整、for/if 是否都有 endfor/endif）") from None
-            except RecursionError:
-                raise TemplateError(f"{self.path} ({name}): 模板中的 Jinja 表达式嵌套过深") from None
+            if name == BODY_PART:
+                self.layout = self._compiled(name, lambda: _layout(self._env, source))
+            if name == BODY_PART and self.layout is not None:
+                # rendered in segments (which hold every statement but the project loop itself,
+                # compiled and checked just now): a build never renders the body whole, so it is
+                # not compiled a second time unless something does (perfdoc serve's anchors)
+                self._body_source = source
+            else:
+                self._templates[name] = self._compiled(name, lambda: self._env.compile_template(
+                    source, filename=_source_name(name)))
+
+    def _compiled(self, name: str, compile):
+        """`compile()`, its Jinja mistakes said as the template's (part, cell) and why."""
+        try:
+            return compile()
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"{self.path} ({name}{self._place(name, exc.lineno)}): 模板中的 Jinja 有误："
+                                f"{exc.message}（请检查花括号标记是否完整、for/if 是否都有 endfor/endif）") from None
+        except RecursionError:
+            raise TemplateError(f"{self.path} ({name}): 模板中的 Jinja 表达式嵌套过深") from None
+
+    def _whole(self) -> dict[str, jinja2.Template]:
+        """Every templated part compiled whole (the body on first use)."""
+        if self._body_source is not None:
+            source, self._body_source = self._body_source, None
+            self._templates[BODY_PART] = self._compiled(BODY_PART, lambda: self._env.compile_template(
+                source, filename=_source_name(BODY_PART)))
+        return self._templates
 
     # -- rendering -----------------------------------------------------------------------
     def render(self, context: dict) -> bytes:
         """Render the template with `context` into the bytes of a .docx package."""
         rendered = dict(self._static)
-        for name, template in self._templates.items():
+        for name, template in self._whole().items():
             xml = self._call(template.render, context, name).encode("utf-8")
             self._check_xml(name, xml)
             try:

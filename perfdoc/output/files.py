@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from contextlib import contextmanager
 import unicodedata
 from pathlib import Path
@@ -69,7 +68,8 @@ def _create_exclusive(path: Path) -> tuple[int, str]:
     """A new file beside `path`, named `.<name>.<random>.tmp`, that did not exist before."""
     stem = cut_to_bytes(path.name, 220)
     while True:
-        temporary = os.path.join(path.parent, f".{stem}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
+        # os.urandom, as secrets.token_hex reads it, without importing hmac, hashlib and random
+        temporary = os.path.join(path.parent, f".{stem}.{os.urandom(6).hex()}{TEMPORARY_SUFFIX}")
         try:
             return os.open(temporary, _EXCLUSIVE, 0o666), temporary
         except FileExistsError:

@@ -39,7 +39,7 @@ SAFE_METHODS = frozenset((
     "isdigit", "isnumeric", "isdecimal", "isspace", "isalpha", "isalnum", "count", "find", "rfind",
     "index", "rindex", "partition", "rpartition", "get", "keys", "values", "items"))
 _LOOP_METHODS = frozenset(("cycle", "changed"))
-_LOOP_GUARD = "perfdoc_loop_guard"
+LOOP_GUARD = "perfdoc_loop_guard"  # the name guard_loops calls, a global of every template
 _FORMAT_WIDTH = re.compile(r"%[-#0 +]*(\*|\d{5,})|%[-#0 +]*\d*\.(\*|\d{5,})")
 
 
@@ -103,7 +103,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
     def __init__(self, **options):
         super().__init__(finalize=printable, **options)
         self.filters = {name: _guarded(self.filters[name], name) for name in SAFE_FILTERS}
-        self.globals = {_LOOP_GUARD: self._loop_guard}
+        self.globals = {LOOP_GUARD: self._loop_guard}
         self.iterations = 0
 
     # Jinja looks `项目.项目名称` up as an attribute first and a key only after AttributeError;
@@ -169,11 +169,17 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
             tag = {nodes.Extends: "extends", nodes.Include: "include"}.get(type(node), "import")
             raise jinja2.TemplateSyntaxError(f"模板不能引用其他模板（{{% {tag} %}}）", node.lineno, filename=filename)
-        for loop in tree.find_all(nodes.For):
-            loop.iter = nodes.Call(nodes.Name(_LOOP_GUARD, "load"), [loop.iter], [], None, None,
-                                   lineno=loop.lineno)
+        guard_loops(tree)
         code = self.compile(tree, filename=filename)
         return self.template_class.from_code(self, code, self.make_globals(None), None)
+
+
+def guard_loops(tree: nodes.Node) -> nodes.Node:
+    """Make every loop in `tree` count its iterations against MAX_LOOP_ITERATIONS (a template
+    compiled in parts, as docxjinja's layout does, must be guarded as the whole one is)."""
+    for loop in tree.find_all(nodes.For):
+        loop.iter = nodes.Call(nodes.Name(LOOP_GUARD, "load"), [loop.iter], [], None, None, lineno=loop.lineno)
+    return tree
 
 
 def _callable_by_templates(obj, env: TemplateEnvironment) -> bool:

@@ -149,19 +149,10 @@ def is_bare_row(spec, row: dict) -> bool:
     return any(row.get(c) for c in spec.merge) and not any(str(row.get(c) or "").strip() for c in rest)
 
 
-def _fields(specs, prefix: str = ""):
-    """(dotted key, spec) of every field, group members included, indicator tables excluded."""
-    for spec in specs:
-        if spec.type == "group":
-            yield from _fields(spec.fields, f"{prefix}{spec.key}.")
-        elif spec.type != "indicators":
-            yield prefix + spec.key, spec
-
-
 @project_rule
 def fields_filled(project: Project) -> Iterable[Problem]:
     """A field the form prints but the spec leaves blank: allowed, but a blank in a public form."""
-    for dotted, spec in _fields(project.kind.fields):
+    for dotted, spec in project.kind.plain_fields:
         if spec.warn_empty and not spec.required and _is_blank(project.get(dotted)):
             yield problem(project, dotted, "warning", "empty-field", f"“{spec.label}”为空，表中将留白")
 
@@ -170,7 +161,7 @@ def fields_filled(project: Project) -> Iterable[Problem]:
 def amounts_as_text(project: Project) -> Iterable[Problem]:
     """Amounts the form prints exactly as typed (2020 目标表: 3,230,000.00 beside 266,980)."""
     from ..input.parse import parse_amount
-    for dotted, spec in _fields(project.kind.fields):
+    for dotted, spec in project.kind.plain_fields:
         text = str(project.get(dotted) or "").strip()
         if spec.format == "amount" and text and parse_amount(text) is None:
             yield problem(project, dotted, "warning", "amount-text",
@@ -190,7 +181,7 @@ def text_typed_twice(project: Project) -> Iterable[Problem]:
 
 def _texts(project: Project):
     """(dotted key, text) of every text field the form prints (indicator cells: row_typed_twice)."""
-    for dotted, spec in _fields(project.kind.fields):
+    for dotted, spec in project.kind.plain_fields:
         if spec.type == "text" and isinstance(project.get(dotted), str):
             yield dotted, project.get(dotted).strip()
 
@@ -215,8 +206,7 @@ class Rows:
         columns = [c.key for c in spec.columns]
         self.level1, self.level2 = (columns[0], columns[1]) if len(columns) >= 2 else ("一级指标", "二级指标")
         self.framework = project.kind.framework_for(project.unit.year)
-        self.owner = {name: first for first, seconds in self.framework.levels.items() for name in seconds} \
-            if self.framework else {}
+        self.owner = self.framework.owner if self.framework else {}
         self.warn_empty = [c for c in spec.columns if c.warn_empty]
         self.bare_allowed = not any(c.required for c in spec.columns if c.key not in spec.merge)
         budget_key = project.kind.checks.get("budget")
