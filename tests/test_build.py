@@ -130,3 +130,16 @@ def test_building_one_project_file_leaves_the_summary_alone(run_cli, tmp_path):
     assert result.exit_code == 0
     assert "汇总表" not in result.stdout
     assert summary.read_bytes() == before
+
+
+def test_a_form_that_cannot_be_written_stops_the_build_and_says_why(run_cli, tmp_path):
+    folder = copy_specs("2026", tmp_path)
+    out = tmp_path / "out"
+    run_cli("build", folder, "-o", out)
+    form = sorted(p for p in out.glob("*.docx") if "汇总表" not in p.name)[0]
+    form.unlink()
+    form.mkdir()  # a folder where the form goes: renaming the finished file onto it fails
+    result = run_cli("build", folder, "-o", out, "--force")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert form.name in result.output, result.output
+    assert form.is_dir() and not list(out.glob(".*.tmp"))

@@ -109,6 +109,29 @@ def test_a_form_rendered_once_serves_every_document_it_is_in(tmp_path):
     assert "2/3 丙".encode() in whole and "甲&amp;乙".encode() in whole
 
 
+def test_a_documents_own_segments_print_each_documents_values(tmp_path):
+    """The head and a form's loop segment are rendered once for equal plain values: a document
+    with other values, a dict, or a loop of several projects is rendered again."""
+    def document(head, title, year, names, labels=None):
+        template = templates.setdefault(head, DocxTemplate(make_template(tmp_path, head + LOOP_BODY)))
+        context = {"年度": year, "汇总表标题": title, "栏目": labels or {}, "项目列表": [{"名称": n} for n in names]}
+        pieced = _pieced(template, context)
+        assert pieced == zipfile.ZipFile(io.BytesIO(template.render(context))).read("word/document.xml")
+        return pieced.decode()
+
+    templates = {}
+    plain = '<w:p><w:r><w:t>{{ 汇总表标题 }} {{ 年度 }}</w:t></w:r></w:p>'
+    assert "甲 2025" in document(plain, "甲", 2025, ["A"]) and "甲 2025" in document(plain, "甲", 2025, ["B"])
+    assert "乙 2026" in document(plain, "乙", 2026, ["C"])
+    assert "True 1" in document(plain, True, 1, ["D"]) and "1 1" in document(plain, 1, 1, ["E"])
+    several = document(plain, "甲", 2025, ["G", "H"])
+    assert "1/1" not in several and "2/2 H" in several and several.count('w:type="page"') == 1
+    assert "1/1 I" in document(plain, "甲", 2025, ["I"]) and 'w:type="page"' not in document(plain, "甲", 2025, ["J"])
+    with_labels = '<w:p><w:r><w:t>{{ 汇总表标题 }} {{ 栏目.x }}</w:t></w:r></w:p>'
+    assert "甲 一" in document(with_labels, "甲", 2025, ["K"], {"x": "一"})
+    assert "甲 二" in document(with_labels, "甲", 2025, ["L"], {"x": "二"})  # a dict is never a key
+
+
 def test_a_template_that_keeps_state_is_rendered_whole(tmp_path):
     body = '<w:p><w:r><w:t>{%p set n = 1 %}</w:t></w:r></w:p>' + LOOP_BODY
     template = DocxTemplate(make_template(tmp_path, body))
@@ -144,3 +167,13 @@ def test_keep_sets_each_rows_cant_split_and_keep_next_from_the_data(tmp_path):
 def test_keep_outside_a_table_row_is_reported(tmp_path):
     with pytest.raises(TemplateError, match="keep"):
         DocxTemplate(make_template(tmp_path, "<w:p><w:r><w:t>{%keep r.分页 %}</w:t></w:r></w:p>"))
+
+
+def test_only_docx_text_is_printed_without_escaping_again(tmp_path):
+    """docx_text's Markup is printed as it is; any other expression, filtered or not, is escaped."""
+    body = ('<w:p><w:pPr><w:pStyle w:val="{{ 项目名称 | upper }}"/></w:pPr>'
+            '<w:r><w:t>{{ 项目名称 }}|{{ 项目名称 ~ "&amp;" }}</w:t></w:r></w:p>')
+    xml = zipfile.ZipFile(io.BytesIO(DocxTemplate(make_template(tmp_path, body)).render(
+        {"项目名称": 'a"<&b'}))).read("word/document.xml").decode()
+    assert 'w:val="A&#34;&lt;&amp;B"' in xml
+    assert "a&#34;&lt;&amp;b|a&#34;&lt;&amp;b&amp;</w:t>" in xml

@@ -40,7 +40,7 @@ from jinja2.runtime import LoopContext
 
 from .package import PackageTooLarge, Part, Piece, deflate, deflate_piece, zip_bytes
 from ..input.reading import open_regular
-from .sandbox import TemplateCostError, TemplateEnvironment, guard_loops, printed_size
+from .sandbox import TemplateCostError, TemplateEnvironment, guard_loops, printed_size, returns_markup
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _w = "{%s}" % W
@@ -96,6 +96,7 @@ class _Segment:
 
     def __init__(self, env: jinja2.Environment, body: list, shared: bool = False):
         self.names = set().union(*map(_free_names, body))
+        self.key_names = tuple(sorted(self.names))
         template = guard_loops(nodes.Template(body, lineno=1))  # its loops count, as in the whole template
         template.set_environment(env)
         # compiled under the part's own file name, with the whole template's line numbers (the
@@ -146,6 +147,33 @@ def _statements(body: list) -> list:
     return split
 
 
+# Values whose equality means equal printing: a segment that reads only such values prints the
+# same bytes for the same values (its type is part of the key: 1, 1.0 and True are equal keys).
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+_ABSENT = object()
+
+
+def _rendering_key(segment: _Segment, context: dict) -> tuple | None:
+    """What a document's own segment (the head, a form's page break …) prints depends on, when
+    that is only plain values: then a thousand forms render it once. None otherwise.
+
+    A segment is Jinja over the names it reads (`_free_names`); the sandbox offers no global
+    but the loop guard, no filter or method with state or chance, so its output is a function
+    of those names' values. `loop` counts only in a document of one project: its loop has one
+    item, no previous or next one, and reads the same in every such document. A value of any
+    other type (a dict, a list, a traced value from anchors.py, Markup) is never keyed."""
+    key = [segment]
+    for name in segment.key_names:
+        value = context.get(name, _ABSENT)
+        if name == "loop" and type(value) is LoopContext and value.length == 1:
+            key.append("loop")
+        elif type(value) in _PLAIN_TYPES:
+            key += (name, type(value), value)
+        else:
+            return None
+    return tuple(key)
+
+
 def _is_project_loop(node) -> bool:
     return (isinstance(node, nodes.For) and isinstance(node.target, nodes.Name) and node.target.name == "项目"
             and isinstance(node.iter, nodes.Name) and node.iter.name == "项目列表"
@@ -164,16 +192,25 @@ def is_fragment(data: bytes) -> bool:
     """Whether a run of XML is well-formed element content that starts and ends with a tag and
     holds no comment, CDATA, processing instruction or declaration: such a run can stand where
     an element stands, and nowhere else, and joins its neighbours without changing them."""
-    if not (data.startswith(b"<") and data.endswith(b">")) or b"<!" in data or b"<?" in data:
+    if not (data.startswith(b"<") and data.endswith(b">")) or _has_markup_declaration(data):
         return False
-    parser = expat.ParserCreate()
+    # one call on the joined bytes: expat's verdict is that of the same bytes fed in three
+    # calls (it reads a stream), and a non-final call copies the 64 KB form into expat's own
+    # buffer first — 10–15 % of the check
     try:
-        parser.Parse(b"<f>", False)
-        parser.Parse(data, False)
-        parser.Parse(b"</f>", True)
+        expat.ParserCreate().Parse(b"".join((b"<f>", data, b"</f>")), True)
     except expat.ExpatError:
         return False
     return True
+
+
+def _has_markup_declaration(data: bytes) -> bool:
+    """Whether XML holds `<!` or `<?` (a comment, CDATA, DOCTYPE, processing instruction …).
+
+    The same answer as `b"<!" in data or b"<?" in data` (a `<!` holds a `!`), sooner: that
+    search stops at every `<`, and XML is mostly tags (60 µs per form, twice); `!` and `?` are
+    rare in a form (UTF-8 never uses their bytes inside a 汉字), and one memchr pass finds none."""
+    return (b"!" in data and b"<!" in data) or (b"?" in data and b"<?" in data)
 
 
 class _NotInContent(Exception):
@@ -254,6 +291,7 @@ class DocxTemplate:
         self.layout: _Layout | None = None  # the body cut around the project loop, if it can be
         self._body_source: str | None = None  # the body, compiled whole only when rendered whole
         self._document_pieces: dict[bytes, Piece] = {}  # page breaks, the head …: deflated once
+        self._rendered: dict[tuple, Piece] = {}  # a segment's piece by the plain values it reads
         for name, data in self._parts:
             if not _TEMPLATED_PART.match(name):
                 self._static[name] = deflate(name, data)
@@ -339,6 +377,15 @@ class DocxTemplate:
         return [rendered[name] for name, _ in self._parts]
 
     def _document_piece(self, segment: "_Segment", context: dict) -> Piece:
+        key = _rendering_key(segment, context)
+        piece = self._rendered.get(key) if key is not None else None
+        if piece is None:
+            piece = self._render_document_piece(segment, context)
+            if key is not None and len(self._rendered) < 1024:
+                self._rendered[key] = piece
+        return piece
+
+    def _render_document_piece(self, segment: "_Segment", context: dict) -> Piece:
         data = self._call(segment.render, context).encode("utf-8")
         piece = self._document_pieces.get(data)
         if piece is None:
@@ -418,6 +465,7 @@ class DocxTemplate:
             where = description
         return f"，{where}" if where else ""
 
+    @returns_markup
     def _docx_text(self, value, style_index: int, keep_next: bool = False) -> Markup:
         """Escape a value for w:t; each newline closes the paragraph and opens a like one."""
         if value is None:

@@ -39,7 +39,7 @@ def print_value(spec: FieldSpec, value: Any, layout: pagination.Geometry | None 
     if spec.type == "group":
         return {child.key: print_value(child, value.get(child.key)) for child in spec.fields}
     if spec.type == "indicators":
-        rows = [{c.key: print_value(c, row.get(c.key)) for c in spec.columns} for row in value]
+        rows = _printed_rows(spec.columns, value)
         if layout:
             block_of, pages = pagination.paginate(rows, spec.merge, layout, bool(spec.followed_by))
         else:
@@ -48,6 +48,27 @@ def print_value(spec: FieldSpec, value: Any, layout: pagination.Geometry | None 
             row["合并"], row["分页"] = merges, page
         return rows
     return value
+
+
+# The types print_value turns into text; a column of any other type prints as written.
+_CONVERTED = frozenset(("amount", "date", "number", "percent", "group", "indicators"))
+
+
+def _printed_rows(columns: list[FieldSpec], rows: list[dict]) -> list[dict]:
+    """Each indicator row as print_value prints it, a text cell without a call (27,000 rows
+    of four cells per 1000 forms), the columns in the kind's order."""
+    plan = [(c.key, c if c.type in _CONVERTED else None) for c in columns]
+    printed = []
+    for row in rows:
+        cells = {}
+        for key, converted in plan:
+            value = row.get(key)
+            if converted is not None:
+                cells[key] = print_value(converted, value)
+            else:
+                cells[key] = "" if value is None else value
+        printed.append(cells)
+    return printed
 
 
 def vertical_merges(rows: list[dict], columns: Iterable[str],
