@@ -13,7 +13,7 @@ from ..input.model import Project, Unit
 from ..input.parse import digit_hint, parse_amount
 from ..input.problems import Problem
 from ..input.values import OPERATORS, parse_value, spelling_problem
-from .registry import label_of, problem, project_rule, unit_rule, yuan
+from .registry import ROW_CHECKS, label_of, problem, project_rule, row_check, unit_rule, yuan
 
 # -- funding -------------------------------------------------------------------------------
 @project_rule
@@ -195,8 +195,9 @@ def _typed_twice(value: str) -> bool:
 # -- indicator rows: every row rule in one walk ---------------------------------------------
 # A 1000-project unit has 30,000 indicator rows; eight rules each walking them (and building
 # each row's dotted path whether or not it reports) were two thirds of the checking time. One
-# registered rule walks the rows once and applies each row check in turn; a row's path is built
-# only for a problem. Problems are sorted by place afterwards, so the order of checks is free.
+# registered rule walks the rows once and applies each row check (@row_check, here and in
+# years.py) in turn; a row's path is built only for a problem. Problems are sorted by place
+# afterwards, so the order of checks is free.
 class Rows:
     """What the row checks need of one project, looked up once."""
 
@@ -239,6 +240,7 @@ def indicator_row_rules(project: Project) -> Iterable[Problem]:
         yield from required_levels_present(rows, values)
 
 
+@row_check
 def row_value_filled(rows: Rows, index: int, row: dict) -> None:
     """An indicator row without its target value prints an empty cell in a public document."""
     for column in rows.warn_empty:
@@ -247,6 +249,7 @@ def row_value_filled(rows: Rows, index: int, row: dict) -> None:
                                f"指标“{row_name(row, index)}”的“{column.label}”为空，表中将留白")
 
 
+@row_check
 def row_in_framework(rows: Rows, index: int, row: dict) -> None:
     """Every 一级 and 二级 belongs to the kind's framework for the year, each 二级 under its own 一级."""
     framework, level1, level2 = rows.framework, rows.level1, rows.level2
@@ -283,6 +286,7 @@ def required_levels_present(rows: Rows, values: list[dict]) -> Iterable[Problem]
                           f"{'、'.join(framework.required)}")
 
 
+@row_check
 def row_grouped(rows: Rows, index: int, row: dict) -> None:
     """Rows of one 一级 stand together; a group split in two prints as two merged cells."""
     first = row.get(rows.level1, "")
@@ -293,6 +297,7 @@ def row_grouped(rows: Rows, index: int, row: dict) -> None:
     rows.previous = first
 
 
+@row_check
 def row_value_well_formed(rows: Rows, index: int, row: dict) -> None:
     """Quantitative values follow operator + number + (unit); percentages stay within 100."""
     column = rows.column
@@ -326,6 +331,7 @@ def row_value_well_formed(rows: Rows, index: int, row: dict) -> None:
                            f"指标“{name}”的值“{quantity.text}”超过 100%")
 
 
+@row_check
 def row_satisfaction_and_cost(rows: Rows, index: int, row: dict) -> None:
     """满意度 is a floor in percent (≥90.00(%)); 成本 is a ceiling, no higher than the budget."""
     column, project, budget = rows.column, rows.project, rows.budget
@@ -362,6 +368,7 @@ def row_satisfaction_and_cost(rows: Rows, index: int, row: dict) -> None:
                            f"成本指标“{name}”的上限 {text} = {yuan(ceiling)} 元，与“{budget_label}”{yuan(budget)} 元不同")
 
 
+@row_check
 def row_bare(rows: Rows, index: int, row: dict) -> None:
     if not rows.bare_allowed:
         return  # where the form requires them, parse reports the blanks as errors
@@ -373,6 +380,7 @@ def row_bare(rows: Rows, index: int, row: dict) -> None:
                            f"第 {index + 1} 行“{levels}”的{blank}为空：按发布的表式原样打印，这几格留白")
 
 
+@row_check
 def row_typed_twice(rows: Rows, index: int, row: dict) -> None:
     """text_typed_twice for the row's cells."""
     for key, value in row.items():
@@ -385,5 +393,3 @@ def row_typed_twice(rows: Rows, index: int, row: dict) -> None:
 
 
 OPERATOR_STARTS = {op[0] for op in OPERATORS}
-ROW_CHECKS = (row_value_filled, row_in_framework, row_grouped, row_value_well_formed,
-              row_satisfaction_and_cost, row_bare, row_typed_twice)

@@ -7,15 +7,19 @@ rules, framework, known values), so one rule serves every form kind.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from ..input.model import Project, Unit
 from ..input.problems import Problem
 
 ProjectRule = Callable[[Project], Iterable[Problem]]
 UnitRule = Callable[[Unit, list[Project]], Iterable[Problem]]
+# A check of one indicator row, `(rows, index, row) -> None`, reporting through `rows`
+# (form_rules.Rows): every such check is applied in one walk of a project's rows.
+RowCheck = Callable[[Any, int, dict], None]
 PROJECT_RULES: list[ProjectRule] = []
 UNIT_RULES: list[UnitRule] = []
+ROW_CHECKS: list[RowCheck] = []
 
 
 def project_rule(fn: ProjectRule) -> ProjectRule:
@@ -25,6 +29,11 @@ def project_rule(fn: ProjectRule) -> ProjectRule:
 
 def unit_rule(fn: UnitRule) -> UnitRule:
     UNIT_RULES.append(fn)
+    return fn
+
+
+def row_check(fn: RowCheck) -> RowCheck:
+    ROW_CHECKS.append(fn)
     return fn
 
 

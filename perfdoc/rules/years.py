@@ -15,7 +15,8 @@ from typing import Any, Iterator
 from ..input.model import Project
 from ..input.problems import Problem
 from ..input.values import parse_value
-from .registry import label_of, problem, project_rule
+from .form_rules import Rows
+from .registry import label_of, problem, project_rule, row_check
 
 _YEAR = r"(?:19|20)\d{2}"
 _MONTH = r"(?:0?[1-9]|1[0-2])(?!\d)"
@@ -128,17 +129,37 @@ def earlier_year_mentioned(project: Project) -> Iterator[Problem]:
     (the 2020 form's 立项依据, 项目设立的必要性: background that recounts earlier years by nature)
     are not read.
     """
-    year = project.unit.year
     history = set(project.kind.checks.get("history") or ())
-    for dotted, text in texts(project.values):
-        if dotted in history or parse_value(text) is not None:  # ≥2000.00(份) names no year
-            continue
-        earlier = [m for m in year_mentions(text) if m.stale_in(year)]
-        if not earlier:
-            continue
-        named = "、".join(dict.fromkeys(
-            str(m.first) if m.first == m.last else f"{m.first}–{m.last}" for m in earlier))
-        yield problem(project, dotted, "warning", "earlier-year",
-                      f"{field_label(project, dotted)}提到 {named} 年（“{quote(text, earlier[0])}”），"
-                      f"早于本规格的 {year} 年度：若是沿用往年的文字，请改为本年度；"
-                      f"若确指往年（上年成果、立项时间等），可以保留")
+    table = project.kind.indicator_field
+    values = {key: value for key, value in project.values.items() if table is None or key != table.key}
+    for dotted, text in texts(values):  # the indicator rows' cells: row_earlier_year
+        if dotted not in history:
+            found = _earlier_year(project, dotted, text)
+            if found:
+                yield found
+
+
+@row_check
+def row_earlier_year(rows: Rows, index: int, row: dict) -> None:
+    """earlier_year_mentioned for the row's cells, in the one walk of the rows."""
+    for key, value in row.items():
+        if type(value) is str and ("20" in value or "19" in value):
+            found = _earlier_year(rows.project, f"{rows.key}.{index}.{key}", value)
+            if found:
+                rows.found.append(found)
+
+
+def _earlier_year(project: Project, dotted: str, text: str) -> Problem | None:
+    """The warning for a text that names a year before the spec's own, if it does."""
+    if parse_value(text) is not None:  # ≥2000.00(份) names no year
+        return None
+    year = project.unit.year
+    earlier = [m for m in year_mentions(text) if m.stale_in(year)]
+    if not earlier:
+        return None
+    named = "、".join(dict.fromkeys(
+        str(m.first) if m.first == m.last else f"{m.first}–{m.last}" for m in earlier))
+    return problem(project, dotted, "warning", "earlier-year",
+                   f"{field_label(project, dotted)}提到 {named} 年（“{quote(text, earlier[0])}”），"
+                   f"早于本规格的 {year} 年度：若是沿用往年的文字，请改为本年度；"
+                   f"若确指往年（上年成果、立项时间等），可以保留")
