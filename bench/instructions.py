@@ -34,8 +34,9 @@ def main(folders: list[str]) -> int:
     if not shutil.which("valgrind"):
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
-    # the real interpreter, not a launcher script (pyenv's shim would be what valgrind counts)
-    python = str(Path(sys.executable).resolve())
+    # this interpreter itself (a launcher script such as pyenv's shim would be what valgrind
+    # counted); not resolved, so that a virtualenv's python still finds its packages
+    python = sys.executable
     subprocess.run([python, "-m", "compileall", "-q", str(REPO / "perfdoc")], check=True)
     for folder in folders:
         floor = instructions([python, str(BENCH / "libyaml_parse.py"), folder])
