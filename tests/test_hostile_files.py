@@ -324,3 +324,36 @@ def test_a_killed_worker_is_a_message_not_a_traceback(run_cli, tmp_path, monkeyp
     monkeypatch.setattr(Renderer, "project", real)
     again = run_cli("build", folder, "-o", out, "-j", "2")
     assert again.exit_code == 0 and (out / "信息化建设项目.docx").is_file() and (out / SUMMARY).is_file()
+
+
+# -- 7. a large spec from elsewhere takes time in proportion to its size -----------------------
+# Each of these, near the 2 MB a spec may have, kept validate busy for minutes to hours: every
+# citation compared with every year (earlier-year), every `#` looking back to its line's start
+# (comment-in-value), every piece of a split amount walking back over the pieces before it. The
+# timeout only says "it did not hang": the same work is now linear in the file.
+HUGE = {
+    "years-in-citations": ("年度总体目标: 本项目", "年度总体目标: " + "《标题》2019年" * 60_000,
+                           "warning[earlier-year]: “年度总体目标”提到 2019 年"),
+    "comments-on-one-line": ("年度总体目标: 本项目", "年度总体目标: 目标" + " #x" * 600_000,
+                             "warning[comment-in-value]: “目标”之后的“#x"),
+    "amount-split-at-every-comma": (
+        "项目资金:\n  年度资金申请总额: 311,966.00\n  当年财政拨款: 311,966.00\n  上年结转资金: 0.00\n  其他资金: 0.00",
+        "项目资金: {年度资金申请总额: 1," + ",".join(f"{i:03d}.{j}" for i in range(1000) for j in range(40)) + "}",
+        "error[amount]: “年度资金申请总额”的金额被逗号拆开了"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HUGE))
+def test_a_large_hostile_spec_is_read_without_hanging(tmp_path, case):
+    written, huge, expected = HUGE[case]
+    folder = unit_of(tmp_path, "大文件")
+    spec = next(folder.glob("01_*.yaml"))
+    text = spec.read_text(encoding="utf-8")
+    start = text.index(written.split("\n")[0])
+    end = start + len(written) if text[start:].startswith(written) else text.index("\n", start)
+    spec.write_text(text[:start] + huge + text[end:], encoding="utf-8")
+    assert 200_000 < spec.stat().st_size <= 2 * 1024 * 1024
+    result = subprocess.run([sys.executable, "-m", "perfdoc", "validate", str(folder)],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert expected in result.stdout, result.stdout[-2000:]
+    assert "Traceback" not in result.stderr
