@@ -333,3 +333,57 @@ def test_a_value_that_cannot_be_read_is_compared_as_blank_and_said(edited, run_c
     assert result.stderr == ("注意：new 中有 1 个值无法读取（如 new/02_信息化运维项目.yaml:9：“其中：当年财政拨款”应为金额（元），"
                              "如 1,515,000.00，实际是“31万”），比较时按空白计；perfdoc validate 列出全部\n")
     assert "  当年财政拨款：311,966.00 → （空）" in result.stdout.splitlines()
+
+
+# -- specs from elsewhere: a diff takes time in proportion to them ----------------------------------
+# Two shapes kept `perfdoc diff` busy for minutes (difflib is quadratic in the worst case): 3,000
+# renamed rows, each compared with every other, and two texts of 300,000 characters compared
+# character by character. The timeout only says "it did not hang".
+def _big_pair(tmp_path, old_text: str, new_text: str):
+    folders = []
+    for side, text in (("old", old_text), ("new", new_text)):
+        folder = tmp_path / side
+        folder.mkdir()
+        shutil.copy(SPECS / "2025" / "单位.yaml", folder / "单位.yaml")
+        (folder / GREEN).write_text(text, encoding="utf-8")
+        folders.append(folder)
+    return folders
+
+
+def _run_diff(folders):
+    import sys
+    from conftest import REPO
+    return subprocess.run([sys.executable, "-m", "perfdoc", "diff", *map(str, folders)], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_thousands_of_renamed_rows_are_compared_without_hanging(tmp_path):
+    spec = (SPECS / "2025" / GREEN).read_text(encoding="utf-8")
+    head = spec[:spec.index("绩效指标:\n") + len("绩效指标:\n")]
+    old = head + "".join(ROW.format(f"指标{i}") for i in range(3000))
+    new = head + "".join(ROW.format(f"目标项{i}") for i in range(3000))
+    result = _run_diff(_big_pair(tmp_path, old, new))
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr
+    assert "指标2999" in result.stdout  # every row is accounted for, renamed or removed
+
+
+def test_two_long_texts_are_compared_without_hanging(tmp_path):
+    import random
+    rng = random.Random(1)
+    words = ["建设", "平台", "运维", "服务", "提升", "完成", "系统", "数据", "安全", "管理"]
+    goal = "".join(rng.choice(words) for _ in range(150_000))
+    edited = list(goal)
+    for _ in range(2000):
+        edited[rng.randrange(len(edited))] = "改"
+    spec = (SPECS / "2025" / GREEN).read_text(encoding="utf-8")
+    start = spec.index("年度总体目标: ")
+    end = spec.index("\n", start)
+    old, new = (spec[:start] + "年度总体目标: " + text + spec[end:] for text in (goal, "".join(edited)))
+    result = _run_diff(_big_pair(tmp_path, old, new))
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr
+    assert "年度总体目标" in result.stdout
+
+
+def test_a_long_text_keeps_what_it_shares_at_both_ends():
+    old, new = "甲" * 15_000 + "旧" + "乙" * 15_000, "甲" * 15_000 + "新的" + "乙" * 15_000
+    assert text_segments(old, new) == [["=", "甲" * 15_000], ["-", "旧"], ["+", "新的"], ["=", "乙" * 15_000]]

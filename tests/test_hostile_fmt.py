@@ -79,3 +79,25 @@ def test_fmt_never_writes_to_a_link_leading_out_of_the_folder(run_cli, tmp_path)
     result = run_cli("fmt", "--write", folder)
     assert result.exit_code == 1 and "file-unreadable" in result.stderr
     assert outside.read_bytes() == before
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_fmt_of_thousands_of_values_does_not_hang(tmp_path, write):
+    """14,000 values to respell in one spec: fmt rebuilt the whole text for each, and its diff
+    looked for moved lines among them all — two minutes. (The timeout says only "no hang".)"""
+    import subprocess
+    import sys
+    from conftest import REPO
+    folder = copy_specs("2025", tmp_path)
+    path = folder / SPEC
+    text = path.read_text(encoding="utf-8")
+    head = text[:text.index("绩效指标:\n") + len("绩效指标:\n")]
+    row = "  - 一级指标: 产出指标\n    二级指标: 数量指标\n    三级指标: 指标{}\n    指标值: =1(份)\n"
+    path.write_text(head + "".join(row.format(i) for i in range(14_000)), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "perfdoc", "fmt", *(["--write"] if write else []), str(path)],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert "14000 处指标值" in result.stderr, result.stderr[-2000:]
+    if write:
+        assert path.read_text(encoding="utf-8").count("指标值: =1.00(份)\n") == 14_000
+    else:
+        assert result.stdout.count("\n+    指标值: =1.00(份)\n") == 14_000

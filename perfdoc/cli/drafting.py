@@ -151,7 +151,6 @@ def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
 
     默认只显示差异；--write 才改写文件。只改动这些值本身，注释、键的顺序和其他内容原样保留。
     """
-    import difflib
     from ..workflow.normalize import normalize, write_respelt
     results, problems = _run(ctx, normalize, target, templates=list(templates))
     for problem in problems:
@@ -165,9 +164,7 @@ def fmt(ctx, target: Path, write: bool, check: bool, templates) -> None:
             _run(ctx, write_respelt, result)
             click.echo(f"已改写 {result.path}（{len(result.changes)} 处）")
         else:
-            click.echo("".join(difflib.unified_diff(
-                result.before.splitlines(keepends=True), result.after.splitlines(keepends=True),
-                fromfile=str(result.path), tofile=str(result.path))), nl=False)
+            click.echo(result.diff(), nl=False)
     total = sum(len(r.changes) for r in changed)
     click.echo(f"{len(changed)} 个文件中有 {total} 处指标值{'已改为' if write else '可改为'}系统格式", err=True)
     sys.exit(1 if problems or (check and changed and not write) else 0)

@@ -97,3 +97,26 @@ def schema_line(name: str) -> str:
 def comment(text: str) -> str:
     """Comment lines, one per line of `text`."""
     return "".join(f"# {line}".rstrip() + "\n" for line in text.splitlines())
+
+
+def splice(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """The text with each (start, end, replacement) applied, as applying them one by one from
+    the last start to the first would (edits with one start: the later in the list comes first).
+
+    In one pass: a spec from elsewhere may need 15,000 values respelt, and rebuilding a 2 MB text
+    for each took two minutes. Edits that overlap are applied one by one, as before."""
+    ordered = sorted(edits, key=lambda edit: edit[0], reverse=True)
+    pieces, rest_from = [], len(text)
+    for start, end, replacement in ordered:
+        if end > rest_from:  # overlaps an edit applied already: one by one keeps its meaning
+            return _splice_one_by_one(text, ordered)
+        pieces += [text[end:rest_from], replacement]
+        rest_from = start
+    pieces.append(text[:rest_from])
+    return "".join(reversed(pieces))
+
+
+def _splice_one_by_one(text: str, ordered: list[tuple[int, int, str]]) -> str:
+    for start, end, replacement in ordered:
+        text = text[:start] + replacement + text[end:]
+    return text

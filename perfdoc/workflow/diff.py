@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import os
 import tempfile
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -39,6 +40,10 @@ PROJECT_SIMILARITY = 0.5    # below this, an unmatched pair is a removal and an 
 INDICATOR_SIMILARITY = 0.5
 SAME_VALUE_SIMILARITY = 0.3  # a renamed row that kept its 指标值 may have changed more of its name
 RARE_TOKENS, CANDIDATES = 24, 10
+ROW_PAIRS = 40_000         # rows compared each with each (200 × 200) before only candidates are
+COMMON_TOKEN = 256         # a pair of characters in more rows than this tells no row from another
+MAX_COMPARED = 1_000       # characters of a name difflib compares
+MAX_CHARACTER_DIFF = 20_000  # characters of two texts diffed character by character
 LONG_TEXT, REWRITTEN = 400, 0.6    # two long texts sharing fewer characters than this are rewritten
 _LEVELS = ("一级指标", "二级指标", "三级指标")
 
@@ -282,10 +287,11 @@ def _renamed_rows(old, new, old_left, new_left):
     """Rows under the same 一级 whose 三级 read alike (less alike will do if the 指标值 is the same)."""
     scored = []
     new_levels = {j: _levels(new[j]) for j in new_left}
+    candidates = _row_candidates(old, old_left, new_left, new_levels)
     for i in old_left:
         first, _, name = _levels(old[i])
         value = old[i].get("指标值")
-        for j in new_left:
+        for j in candidates(i):
             if new_levels[j][0] != first:
                 continue
             same_value = bool(value) and value == new[j].get("指标值")
@@ -295,8 +301,35 @@ def _renamed_rows(old, new, old_left, new_left):
     return [(i, j, score) for score, i, j in best_first(scored)]
 
 
+def _row_candidates(old, old_left, new_left, new_levels):
+    """The new rows each old row is compared with: all of them, as in any real project (under
+    60 rows); where every row would be compared with thousands (a spec from elsewhere with
+    thousands renamed: minutes), the few sharing its name's rarest pairs of characters."""
+    if len(old_left) * len(new_left) <= ROW_PAIRS:
+        return lambda i: new_left
+    index: dict[str, list[int]] = defaultdict(list)
+    for j in new_left:
+        for token in _pairs_of_characters(new_levels[j][2]):
+            index[token].append(j)
+
+    def candidates(i: int) -> list[int]:
+        tokens = [t for t in _pairs_of_characters(_levels(old[i])[2]) if 0 < len(index.get(t, ())) <= COMMON_TOKEN]
+        rarest = sorted(tokens, key=lambda t: (len(index[t]), t))[:RARE_TOKENS]
+        shared = Counter(j for token in rarest for j in index[token])
+        return sorted(j for j, _ in shared.most_common(CANDIDATES))
+    return candidates
+
+
+def _pairs_of_characters(name: str) -> set[str]:
+    name = name[:MAX_COMPARED]
+    return {name[k:k + 2] for k in range(len(name) - 1)} or {name}
+
+
 def similarity(a: str, b: str, needed: float) -> float | None:
-    """difflib's ratio of two texts, or None below `needed` (its cheap upper bounds decide first)."""
+    """difflib's ratio of two texts, or None below `needed` (its cheap upper bounds decide first).
+    Texts longer than any form's name are not compared: difflib's ratio is quadratic in them."""
+    if len(a) > MAX_COMPARED or len(b) > MAX_COMPARED:
+        return None
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if matcher.real_quick_ratio() < needed or matcher.quick_ratio() < needed:
         return None
@@ -340,6 +373,8 @@ def shown(value: Any) -> str:
 def text_segments(old: str, new: str) -> list[list[str]]:
     """Character by character: [["=", same], ["-", deleted], ["+", inserted], …]. A lone equal
     character between two changes is folded into them, which reads better in Chinese."""
+    if len(old) + len(new) > MAX_CHARACTER_DIFF:
+        return _long_text_segments(old, new)
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     if len(old) + len(new) > LONG_TEXT and matcher.quick_ratio() < REWRITTEN:
         return [s for s in (["-", old], ["+", new]) if s[1]]  # rewritten: a character diff says nothing
@@ -355,6 +390,18 @@ def text_segments(old: str, new: str) -> list[list[str]]:
         if tag in ("insert", "replace") or lone:
             _add(segments, "+", new[j1:j2])
     return _tidy(segments)
+
+
+def _long_text_segments(old: str, new: str) -> list[list[str]]:
+    """Two texts longer than any form's: what they share at the start and the end, and the rest
+    as deleted and inserted. difflib's character matcher is quadratic in the worst case — two
+    texts of 300,000 characters from elsewhere took minutes — and no reader follows a character
+    diff that long."""
+    start = len(os.path.commonprefix([old, new]))
+    end = len(os.path.commonprefix([old[start:][::-1], new[start:][::-1]]))
+    segments = [["=", old[:start]], ["-", old[start:len(old) - end]], ["+", new[start:len(new) - end]],
+                ["=", old[len(old) - end:]]]
+    return [segment for segment in segments if segment[1]]
 
 
 def _add(segments: list[list[str]], op: str, text: str) -> None:

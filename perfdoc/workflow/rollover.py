@@ -23,6 +23,7 @@ from ..input import kinds as kinds_module
 from ..input.folder import UsageError, find_unit_file, project_files
 from ..input.kinds import FormKind
 from ..input.load import Mapping, Scalar, Sequence, decode, load_text
+from ..input.specwriter import splice
 from ..input.values import parse_value
 from ..make.pipeline import Specs, read_specs
 from ..output.files import write_atomic
@@ -155,9 +156,7 @@ def _respell(scalar: Scalar, text: str) -> str:
 
 
 def _apply(text: str, edits: list[_Edit]) -> str:
-    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
-        text = text[:edit.start] + edit.text + text[edit.end:]
-    return text
+    return splice(text, [(edit.start, edit.end, edit.text) for edit in edits])
 
 
 def _line_start(text: str, line: int) -> int:
