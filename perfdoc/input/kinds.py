@@ -148,6 +148,7 @@ class FormKind:
 
 
 def _plain_fields(specs: tuple[FieldSpec, ...], prefix: str = ""):
+    """FormKind.plain_fields, walked (the rules, the workbook, diff and import all read it)."""
     for spec in specs:
         if spec.type == "group":
             yield from _plain_fields(spec.fields, f"{prefix}{spec.key}.")

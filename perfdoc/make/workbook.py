@@ -39,7 +39,7 @@ def project_leaves(kind: FormKind) -> list[Leaf]:
     """Every non-indicator field in form order except 项目名称 (the row's own name), headed by
     the shortest end of its path that is unique: 项目资金总额, 项目资金总额明细.其他资金, 其他资金 → see
     README (two fields named 其他资金 are told apart by their group)."""
-    found = list(_leaves(kind.fields, ""))
+    found = list(kind.plain_fields)
     parts = [dotted.split(".") for dotted, _ in found]
     leaves = []
     for (dotted, spec), path in zip(found, parts):
@@ -49,14 +49,6 @@ def project_leaves(kind: FormKind) -> list[Leaf]:
                 break
         leaves.append(Leaf(dotted, spec, ".".join(tail)))
     return [leaf for leaf in leaves if leaf.dotted != "项目名称"]
-
-
-def _leaves(specs, prefix: str):
-    for spec in specs:
-        if spec.type == "group":
-            yield from _leaves(spec.fields, f"{prefix}{spec.key}.")
-        elif spec.type != "indicators":
-            yield prefix + spec.key, spec
 
 
 def too_long_for_excel(projects: list[Project]) -> str | None:

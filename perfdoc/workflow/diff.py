@@ -499,17 +499,9 @@ def compare_value(label: str, dotted: str, spec_type: str, old: Any, new: Any) -
     return change
 
 
-def _leaves(specs: tuple[FieldSpec, ...], prefix: str = ""):
-    for spec in specs:
-        if spec.type == "group":
-            yield from _leaves(spec.fields, f"{prefix}{spec.key}.")
-        elif spec.type != "indicators":
-            yield prefix + spec.key, spec
-
-
 def compare_fields(a: Project, b: Project) -> list[FieldChange]:
     changes = []
-    for dotted, spec in _leaves(b.kind.fields):
+    for dotted, spec in b.kind.plain_fields:
         old, new = a.get(dotted), b.get(dotted)
         if spec.unit_default and old == a.unit.defaults.get(spec.key) and new == b.unit.defaults.get(spec.key):
             continue  # both from their unit file: a change there is said once, for the unit

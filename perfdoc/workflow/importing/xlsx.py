@@ -276,7 +276,7 @@ def field_for_header(kind: FormKind, header: str) -> str | None:
     then by the path's words run together (年度资金总额年初预算数). Of several, the required one:
     `其他资金` alone is the annual one, as the form's own 其他资金 row."""
     wanted = header.replace("·", ".").replace("-", ".")
-    leaves = [(p, s) for p, s in _leaves(kind.fields, "") if s.type != "indicators"]
+    leaves = kind.plain_fields
 
     def named(name: str) -> list[tuple[str, FieldSpec]]:
         return [(p, s) for p, s in leaves
@@ -299,11 +299,3 @@ def field_for_header(kind: FormKind, header: str) -> str | None:
         return noted[0]
     required = [p for p, s in candidates if s.required]
     return (required or [p for p, _ in candidates])[0]
-
-
-def _leaves(specs: tuple[FieldSpec, ...], prefix: str):
-    for spec in specs:
-        if spec.type == "group":
-            yield from _leaves(spec.fields, prefix + spec.key + ".")
-        else:
-            yield prefix + spec.key, spec
