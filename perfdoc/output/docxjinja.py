@@ -38,6 +38,7 @@ from ..input.kinds import TemplateError
 from jinja2 import nodes
 from jinja2.runtime import LoopContext
 
+from .proof import proves_fragment
 from .package import PackageTooLarge, Part, Piece, deflate, deflate_piece, zip_bytes
 from ..input.reading import open_regular
 from .sandbox import TemplateCostError, TemplateEnvironment, guard_loops, printed_size, returns_markup
@@ -104,6 +105,8 @@ class _Segment:
         code = env.compile(template, name=_source_name(BODY_PART), filename=_source_name(BODY_PART))
         self.render = env.template_class.from_code(env, code, env.make_globals(None)).render
         self.shared = shared
+        self.body = body
+        self.proven = False  # every piece it renders is a fragment if it looks like one (output/proof.py)
 
 
 class _Layout:
@@ -188,12 +191,17 @@ def _free_names(node) -> set[str]:
     return loaded - (bound - {"loop"})
 
 
-def is_fragment(data: bytes) -> bool:
+def is_fragment(data: bytes, proven: bool = False) -> bool:
     """Whether a run of XML is well-formed element content that starts and ends with a tag and
     holds no comment, CDATA, processing instruction or declaration: such a run can stand where
-    an element stands, and nowhere else, and joins its neighbours without changing them."""
+    an element stands, and nowhere else, and joins its neighbours without changing them.
+
+    `proven`: the run comes from a segment output/proof.py proved to render well-formed
+    element content whenever the other conditions hold, so expat need not read it."""
     if not (data.startswith(b"<") and data.endswith(b">")) or _has_markup_declaration(data):
         return False
+    if proven:
+        return True
     # one call on the joined bytes: expat's verdict is that of the same bytes fed in three
     # calls (it reads a stream), and a non-final call copies the 64 KB form into expat's own
     # buffer first — 10–15 % of the check
@@ -307,6 +315,8 @@ class DocxTemplate:
             else:
                 self._templates[name] = self._compiled(name, lambda: self._env.compile_template(
                     source, filename=_source_name(name)))
+        for segment in (self.layout.segments if self.layout is not None else ()):
+            segment.proven = segment.shared and proves_fragment(segment.body, self._joints)
 
     def _compiled(self, name: str, compile):
         """`compile()`, its Jinja mistakes said as the template's (part, cell) and why."""
@@ -331,7 +341,7 @@ class DocxTemplate:
         """Render the template with `context` into the bytes of a .docx package."""
         rendered = dict(self._static)
         for name, template in self._whole().items():
-            xml = self._call(template.render, context, name).encode("utf-8")
+            xml = self._call(template.render, context, name)
             self._check_xml(name, xml)
             try:
                 rendered[name] = deflate(name, xml)
@@ -347,8 +357,8 @@ class DocxTemplate:
         pieces = []
         for segment in self.layout.segments:
             if segment.shared:
-                data = self._call(segment.render, shared).encode("utf-8")
-                pieces.append(deflate_piece(data, fragment=is_fragment(data)))
+                data = self._call(segment.render, shared)
+                pieces.append(deflate_piece(data, fragment=is_fragment(data, segment.proven)))
         return pieces
 
     def body_pieces(self, context: dict, projects) -> "Iterator[Piece]":
@@ -370,7 +380,7 @@ class DocxTemplate:
         rendered = dict(self._static)
         for name, template in self._templates.items():
             if name != BODY_PART:
-                xml = self._call(template.render, context, name).encode("utf-8")
+                xml = self._call(template.render, context, name)
                 self._check_xml(name, xml)
                 rendered[name] = deflate(name, xml)
         rendered[BODY_PART] = body
@@ -386,7 +396,7 @@ class DocxTemplate:
         return piece
 
     def _render_document_piece(self, segment: "_Segment", context: dict) -> Piece:
-        data = self._call(segment.render, context).encode("utf-8")
+        data = self._call(segment.render, context)
         piece = self._document_pieces.get(data)
         if piece is None:
             piece = deflate_piece(data)
@@ -394,13 +404,16 @@ class DocxTemplate:
                 self._document_pieces[data] = piece
         return piece
 
-    def _call(self, render, context: dict, name: str = BODY_PART) -> str:
-        """One part or segment rendered, each with a fresh loop budget (a project's form, the
-        title …: each is bounded); a restyled template is the organisation's input, so a bad
-        expression in it is reported like a bad spec, never as a traceback."""
+    def _call(self, render, context: dict, name: str = BODY_PART) -> bytes:
+        """One part or segment rendered into UTF-8, each with a fresh loop budget (a project's
+        form, the title …: each is bounded); a restyled template is the organisation's input, so
+        a bad expression in it is reported like a bad spec, never as a traceback."""
         self._env.iterations = 0
         try:
-            return render(context)
+            return render(context).encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate the template printed outside docx_text
+            raise self._error(name, exc, f"按模板生成的内容不是有效的 XML：含有 Word 文档不能容纳的字符 "
+                                         f"U+{ord(exc.object[exc.start]):04X}") from None
         except jinja2.UndefinedError as exc:
             raise self._error(name, exc, f"模板使用了数据中没有的名字：{exc.message}") from None
         except TemplateCostError as exc:
@@ -409,6 +422,8 @@ class DocxTemplate:
             raise self._error(name, exc, f"模板试图做不允许的事（已拦截）：{exc.message}") from None
         except RecursionError as exc:
             raise self._error(name, exc, "模板中的宏无限递归") from None
+        except UnprintableCharacter as exc:
+            raise self._error(name, exc, f"按模板生成的内容不是有效的 XML：{exc}") from None
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
                 AttributeError) as exc:
             raise self._error(name, exc, f"模板中的表达式无法求值：{exc}") from None
@@ -473,6 +488,7 @@ class DocxTemplate:
         if type(value) is str and "\n" not in value:  # most values: short, and the same many times
             escaped = _ESCAPED.get(value)
             if escaped is None:
+                _refuse_unprintable(value)
                 escaped = escape(value)
                 if len(value) <= 64 and len(_ESCAPED) < 65536:
                     _ESCAPED[value] = escaped
@@ -480,16 +496,19 @@ class DocxTemplate:
         if type(value) is not str:
             printed_size(value)  # a list holding one long text a thousand times is never built
         text = str(value)
+        _refuse_unprintable(text)
         # a traced value (output/anchors.py) leaves a mark naming the field it prints; plain ones none
         mark = Markup(getattr(value, "xml_mark", ""))
         if "\n" not in text:
             return escape(text) + mark
         ppr, rpr = self._paragraph_styles[style_index]
-        if keep_next:
-            ppr = _with_keep_next(ppr)
-        joint = Markup('</w:t></w:r></w:p><w:p>%s<w:r>%s<w:t xml:space="preserve">'
-                       % (ppr.decode("utf-8"), rpr.decode("utf-8")))
+        joint = Markup(_joint(_with_keep_next(ppr) if keep_next else ppr, rpr))
         return joint.join(escape(line) for line in text.split("\n")) + mark
+
+    def _joints(self, style_index: int) -> list[str]:
+        """Every joint _docx_text(…, style_index, …) may print (for output/proof.py to check)."""
+        ppr, rpr = self._paragraph_styles[style_index]
+        return [_joint(ppr, rpr), _joint(_with_keep_next(ppr), rpr)]
 
     # -- compiling -----------------------------------------------------------------------
     def compile_xml(self, data: bytes, part: str = "word/document.xml") -> str:
@@ -697,6 +716,26 @@ def _xml(element) -> bytes:
 
 _MARKED_BYTES = re.compile(rb"<%s>.*?</%s>" % (_STATEMENT_MARK.encode(), _STATEMENT_MARK.encode()), re.S)
 _PSTYLE = re.compile(rb"<w:pStyle [^>]*/>")
+
+
+def _joint(ppr: bytes, rpr: bytes) -> str:
+    """What a newline in a value prints: the paragraph ends and a like one begins."""
+    return '</w:t></w:r></w:p><w:p>%s<w:r>%s<w:t xml:space="preserve">' % (ppr.decode("utf-8"), rpr.decode("utf-8"))
+
+
+# Characters XML 1.0 forbids (a Word document holding one is corrupt): specs with them are
+# refused by validate; a template's own literal or expression could still print one.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class UnprintableCharacter(ValueError):
+    """A value a template prints holds a character no XML document may hold."""
+
+
+def _refuse_unprintable(text: str) -> None:
+    bad = _UNPRINTABLE.search(text)
+    if bad:
+        raise UnprintableCharacter(f"要印出的值含有 Word 文档不能容纳的字符 U+{ord(bad.group()):04X}（第 {bad.start() + 1} 个字符）")
 
 
 def _with_keep_next(ppr: bytes) -> bytes:
