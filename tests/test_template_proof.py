@@ -196,6 +196,15 @@ def test_a_value_with_a_forbidden_character_is_refused_naming_the_cell(tmp_path)
     assert "a\tb\rc" in read_xml(template.render({"x": "a\tb\rc"}))  # XML characters: printed, not refused
 
 
+def test_a_value_of_many_newlines_is_refused_before_it_is_built(tmp_path):
+    """Each newline prints a joint of a hundred characters or more: 200,000 of them would be
+    22 million characters, past MAX_VALUE_CHARS (9 million would have been a gigabyte)."""
+    template = DocxTemplate(make_template(tmp_path, "<w:p><w:r><w:t>{{ x }}</w:t></w:r></w:p>"))
+    with pytest.raises(TemplateError, match="代价超出限度.*过大"):
+        template.render({"x": "\n" * 200_000})
+    assert read_xml(template.render({"x": "\n" * 1000})).count("<w:p>") == 1001
+
+
 XML_CHARACTERS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff")
 VALUES = st.text(st.one_of(XML_CHARACTERS, st.sampled_from("\n]]>&<;\"'")), max_size=40)
 

@@ -41,7 +41,8 @@ from jinja2.runtime import LoopContext
 from .proof import proves_fragment
 from .package import PackageTooLarge, Part, Piece, deflate, deflate_piece, zip_bytes
 from ..input.reading import open_regular
-from .sandbox import TemplateCostError, TemplateEnvironment, guard_loops, printed_size, returns_markup
+from .sandbox import (MAX_VALUE_CHARS, TemplateCostError, TemplateEnvironment, guard_loops, printed_size,
+                      returns_markup)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _w = "{%s}" % W
@@ -503,6 +504,10 @@ class DocxTemplate:
             return escape(text) + mark
         ppr, rpr = self._paragraph_styles[style_index]
         joint = Markup(_joint(_with_keep_next(ppr) if keep_next else ppr, rpr))
+        # each newline prints the joint (a hundred characters or more): '\n' * 9,000,000 would
+        # build a gigabyte before the output's own limit could see it
+        if len(text) + text.count("\n") * len(joint) > MAX_VALUE_CHARS:
+            raise TemplateCostError(f"模板要印出的内容过大（超过 {MAX_VALUE_CHARS:,} 个字符）")
         return joint.join(escape(line) for line in text.split("\n")) + mark
 
     def _joints(self, style_index: int) -> list[str]:
