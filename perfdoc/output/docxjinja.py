@@ -483,7 +483,8 @@ class DocxTemplate:
 
     @returns_markup
     def _docx_text(self, value, style_index: int, keep_next: bool = False) -> Markup:
-        """Escape a value for w:t; each newline closes the paragraph and opens a like one."""
+        """Escape a value for w:t; each newline closes the paragraph and opens a like one; a
+        character XML forbids is refused (output/proof.py counts on both)."""
         if value is None:
             return _NOTHING
         if type(value) is str and "\n" not in value:  # most values: short, and the same many times
@@ -725,7 +726,8 @@ _PSTYLE = re.compile(rb"<w:pStyle [^>]*/>")
 
 def _joint(ppr: bytes, rpr: bytes) -> str:
     """What a newline in a value prints: the paragraph ends and a like one begins."""
-    return '</w:t></w:r></w:p><w:p>%s<w:r>%s<w:t xml:space="preserve">' % (ppr.decode("utf-8"), rpr.decode("utf-8"))
+    return ('</w:t></w:r></w:p><w:p>%s<w:r>%s<w:t xml:space="preserve">'
+            % (ppr.decode("utf-8"), rpr.decode("utf-8")))
 
 
 # Characters XML 1.0 forbids (a Word document holding one is corrupt): specs with them are
@@ -740,7 +742,8 @@ class UnprintableCharacter(ValueError):
 def _refuse_unprintable(text: str) -> None:
     bad = _UNPRINTABLE.search(text)
     if bad:
-        raise UnprintableCharacter(f"要印出的值含有 Word 文档不能容纳的字符 U+{ord(bad.group()):04X}（第 {bad.start() + 1} 个字符）")
+        raise UnprintableCharacter(f"要印出的值含有 Word 文档不能容纳的字符 U+{ord(bad.group()):04X}"
+                                   f"（第 {bad.start() + 1} 个字符）")
 
 
 def _with_keep_next(ppr: bytes) -> bytes:
