@@ -23,10 +23,11 @@ TEXT = "<w:p><w:r><w:t>{{ (x) | docx_text(0) }}</w:t></w:r></w:p>"
 
 
 def proven(source: str, joints=(JOINT,)) -> bool:
-    """The prover's verdict on Jinja source, parsed and loop-guarded as docxjinja's segments are."""
+    """The prover's verdict on Jinja source, parsed and loop-guarded as docxjinja's segments are
+    (`joints`: those of every style; None: the template has no style at all)."""
     env = TemplateEnvironment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     tree = guard_loops(env.parse(source))
-    return proves_fragment(tree.body, lambda style: list(joints))
+    return proves_fragment(tree.body, lambda style: list(joints) if joints is not None else [][style])
 
 
 @pytest.mark.parametrize("source", [
@@ -100,6 +101,17 @@ def test_literal_xml_that_may_render_ill_formed_is_not_proven(source):
 ])
 def test_a_joint_that_is_not_balanced_plain_xml_is_not_proven(joint):
     assert not proven(TEXT, joints=(JOINT, joint))
+
+
+def test_a_style_the_template_does_not_have_is_not_proven(tmp_path):
+    """`{{ … }}` outside a paragraph's text is not rewritten: the template may write any style."""
+    body = ("<w:p><w:r><w:t>{%p for 项目 in 项目列表 %}</w:t></w:r></w:p>"
+            '<w:p><w:pPr><w:pStyle w:val="{{ 项目.x | docx_text(999) }}"/></w:pPr><w:r><w:t>{{ 项目.x }}</w:t></w:r></w:p>'
+            "<w:p><w:r><w:t>{%p endfor %}</w:t></w:r></w:p>")
+    template = DocxTemplate(make_template(tmp_path, body))  # was an IndexError
+    [segment] = [segment for segment in template.layout.segments if segment.shared]
+    assert not segment.proven
+    assert not proven(TEXT, joints=None)
 
 
 def test_a_proven_piece_still_must_look_like_a_fragment():

@@ -2,8 +2,8 @@
 
 A project's run of word/document.xml is rendered once and serves its form and the 汇总表; it
 must be a fragment (docxjinja.is_fragment: element content that starts with "<", ends with ">"
-and holds no "<!" or "<?"). Templates are untrusted, so today expat reads every rendered run
-(a tenth of a build). This module proves, once per template, that every run a segment can
+and holds no "<!" or "<?"). Templates are untrusted, so expat read every rendered run (a tenth
+of a build). This module proves, once per template, that every run a segment can
 render — for any data, any branch taken, any number of loop iterations — is well-formed element
 content; then only the cheap conditions (first and last byte, no "<!"/"<?") are left to check
 per form. Whatever it cannot prove keeps expat's check: the fallback is always safe.
@@ -19,7 +19,8 @@ What is proven, and why it is sound:
    characters XML forbids are refused by docx_text itself), optionally split by a joint that
    closes w:t, w:r, w:p and opens them again with the paragraph's pPr and rPr (`joints`):
    each joint is checked here to be well-formed in w:p > w:r > w:t and to hold no "<!"/"<?".
-   (A traced value's mark in perfdoc serve is a processing instruction: "<?" sends its piece
+   A style number the template does not have is not proven. (A traced value's mark, set only
+   by output/anchors.py for perfdoc serve, is a processing instruction: "<?" sends its piece
    back to expat at render time.)
 3. The skeleton is the literal XML in order, with an empty element of a random name where text
    is printed and where each branch or loop body begins and ends, inside a root of a random
@@ -61,10 +62,10 @@ def proves_fragment(body: list, joints: Callable[[int], Iterable[str]]) -> bool:
     skeleton = _Skeleton()
     try:
         skeleton.statements(body)
-    except _Unproven:
+        printed = [joint for style in sorted(skeleton.styles) for joint in joints(style)]
+    except (_Unproven, LookupError):  # (a `docx_text(999)` the template wrote itself)
         return False
-    return skeleton.well_formed() and all(_joint_is_sound(joint, skeleton.name) for style in sorted(skeleton.styles)
-                                          for joint in joints(style))
+    return skeleton.well_formed() and all(_joint_is_sound(joint, skeleton.name) for joint in printed)
 
 
 class _Skeleton:
