@@ -432,12 +432,14 @@ class _Composer:
                 nodes += 1
                 if nodes > MAX_NODES:
                     self._too_many()
+                if len(stack) >= MAX_DEPTH:
+                    self._too_deep(mark)
+                node = new_node(Mapping if kind is _MappingStartEvent else Sequence)  # as a scalar, above
+                node.line, node.col, node.items = mark.line + 1, mark.column + 1, []
+                stack.append(node)
                 if kind is _MappingStartEvent:
-                    self._open(Mapping(mark.line + 1, mark.column + 1))
                     pending.append(None)
                     seen_keys.append({})
-                else:
-                    self._open(Sequence(mark.line + 1, mark.column + 1))
             elif kind is _StreamEndEvent:
                 return
             elif kind is yaml.DocumentStartEvent:
@@ -486,13 +488,11 @@ class _Composer:
                                      f"文件包含的条目过多（超过 {MAX_NODES} 个）"))
         raise _Stop
 
-    def _open(self, node: Mapping | Sequence) -> None:
-        if len(self.stack) >= MAX_DEPTH:
-            # Our own bound, not libyaml's (older libyaml has none): a spec is a few levels deep.
-            self.problems.append(Problem(self.path, node.line, node.col, "error", "yaml-syntax",
-                                         f"YAML 语法错误：嵌套过深（括号或缩进超过 {MAX_DEPTH} 层），不像一份项目规格"))
-            raise _Stop
-        self.stack.append(node)
+    def _too_deep(self, mark) -> None:
+        # Our own bound, not libyaml's (older libyaml has none): a spec is a few levels deep.
+        self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, "error", "yaml-syntax",
+                                     f"YAML 语法错误：嵌套过深（括号或缩进超过 {MAX_DEPTH} 层），不像一份项目规格"))
+        raise _Stop
 
     def _duplicate(self, key: Scalar, seen: dict) -> None:
         row = self.stack[-1]
