@@ -340,6 +340,13 @@ HUGE = {
     # a pattern for ` +#` tried every run of spaces to its end: quadratic in one long run
     "a-long-run-of-spaces": ("年度总体目标: 本项目", "年度总体目标: 目标 #含往年\n#" + " " * 1_500_000 + "x",
                              "warning[comment-in-value]: “目标”之后的“#含往年”"),
+    # three patterns reread one run of spaces at every step: a value's unit in parentheses, the
+    # spaces between a year and its 年, a line explained after a syntax error
+    "a-unit-never-closed": ("    指标值: =1(份)", "    指标值: =1(份" + " " * 1_500_000 + "x", " 个错误，"),
+    "a-year-far-from-its-nian": ("年度总体目标: 本项目", "年度总体目标: 2019" + " " * 1_500_000 + "x，2019年",
+                                 "warning[earlier-year]: “年度总体目标”提到 2019 年"),
+    "a-syntax-error-after-spaces": ("年度总体目标: 本项目", "年度总体目标: a" + " " * 1_500_000 + "b: c",
+                                    ":1500011: error[yaml-syntax]"),
     "amount-split-at-every-comma": (
         "项目资金:\n  年度资金申请总额: 311,966.00\n  当年财政拨款: 311,966.00\n  上年结转资金: 0.00\n  其他资金: 0.00",
         "项目资金: {年度资金申请总额: 1," + ",".join(f"{i:03d}.{j}" for i in range(1000) for j in range(40)) + "}",

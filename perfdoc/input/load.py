@@ -264,7 +264,7 @@ def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Problem
     return Problem(path, line, col, "error", "yaml-syntax", f"YAML 语法错误：{hint}")
 
 
-_KEY_VALUE = re.compile(r"^(\s*(?:-\s+)?)([^\s#:][^:]*?):[ \t]+(\S.*?)\s*$")
+_KEY_VALUE = re.compile(r"^(\s*(?:-\s+)?)([^\s#:][^:]*?):[ \t]+(\S(?:.*\S)?)\s*$")  # not `(\S.*?)\s*$`: quadratic in spaces
 _BLOCK_HEADER = re.compile(r"^[|>](?:[-+]?[1-9]?|[1-9][-+])(?:\s+#.*)?$")
 _NEEDS_QUOTES = (">", "|", "!", "&", "*", "%", "@", "`", "- ", "? ")
 
