@@ -329,13 +329,24 @@ def test_a_killed_worker_is_a_message_not_a_traceback(run_cli, tmp_path, monkeyp
 # -- 7. a large spec from elsewhere takes time in proportion to its size -----------------------
 # Each of these, near the 2 MB a spec may have, kept validate busy for minutes to hours: every
 # citation compared with every year (earlier-year), every `#` looking back to its line's start
-# (comment-in-value), every piece of a split amount walking back over the pieces before it. The
-# timeout only says "it did not hang": the same work is now linear in the file.
+# (comment-in-value) or trying every run of spaces, every piece of a split amount walking back
+# over the pieces before it. The timeout only says "it did not hang": the same work is now
+# linear in the file.
 HUGE = {
     "years-in-citations": ("年度总体目标: 本项目", "年度总体目标: " + "《标题》2019年" * 60_000,
                            "warning[earlier-year]: “年度总体目标”提到 2019 年"),
     "comments-on-one-line": ("年度总体目标: 本项目", "年度总体目标: 目标" + " #x" * 600_000,
                              "warning[comment-in-value]: “目标”之后的“#x"),
+    # a pattern for ` +#` tried every run of spaces to its end: quadratic in one long run
+    "a-long-run-of-spaces": ("年度总体目标: 本项目", "年度总体目标: 目标 #含往年\n#" + " " * 1_500_000 + "x",
+                             "warning[comment-in-value]: “目标”之后的“#含往年”"),
+    # three patterns reread one run of spaces at every step: a value's unit in parentheses, the
+    # spaces between a year and its 年, a line explained after a syntax error
+    "a-unit-never-closed": ("    指标值: =1(份)", "    指标值: =1(份" + " " * 1_500_000 + "x", " 个错误，"),
+    "a-year-far-from-its-nian": ("年度总体目标: 本项目", "年度总体目标: 2019" + " " * 1_500_000 + "x，2019年",
+                                 "warning[earlier-year]: “年度总体目标”提到 2019 年"),
+    "a-syntax-error-after-spaces": ("年度总体目标: 本项目", "年度总体目标: a" + " " * 1_500_000 + "b: c",
+                                    ":1500011: error[yaml-syntax]"),
     "amount-split-at-every-comma": (
         "项目资金:\n  年度资金申请总额: 311,966.00\n  当年财政拨款: 311,966.00\n  上年结转资金: 0.00\n  其他资金: 0.00",
         "项目资金: {年度资金申请总额: 1," + ",".join(f"{i:03d}.{j}" for i in range(1000) for j in range(40)) + "}",

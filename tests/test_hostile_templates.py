@@ -3,6 +3,8 @@ bounded amount, never yields a corrupt document, and its errors say where and fo
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -217,3 +219,27 @@ def test_safe_filters_and_methods_remain_available(tmp_path):
             "{{ 列 | length }}|{{ 'ab' * 2 }}|{{ 2 ** 10 }}</w:t></w:r></w:p>")
     doc = read(DocxTemplate(make_template(tmp_path, body)).render({"名": " a-b ", "列": ["甲", "乙"]}))
     assert doc.paragraphs[0].text == "A-B|a|甲、乙|2|abab|1024"
+
+
+# A paragraph of a few hundred thousand Jinja openers never closed: a pattern such as
+# `\{\{(.*?)\}\}` read from each of them to the end of the part (hours for these); now each
+# character is read a bounded number of times (output/marks.py). The timeout only says "it did
+# not hang"; the template is still refused, with its cell named and nothing written.
+UNCLOSED = {
+    "expressions": "{{" * 200_000,
+    "an-element-tag-and-spaces": "{%p " + " " * 1_000_000 + "x",
+    "statements": "{% if " * 100_000,
+    "a-vm-tag-and-spaces": "{%vm " + " " * 1_000_000,
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNCLOSED))
+def test_a_template_of_unclosed_marks_is_refused_without_hanging(tmp_path, case):
+    templates = restyled(tmp_path, UNCLOSED[case])
+    folder, out = copy_specs("2025", tmp_path), tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "perfdoc", "build", str(folder), "-o", str(out),
+                             "--templates", str(templates)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "申报表.docx (word/document.xml" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(out.glob("*.docx"))

@@ -25,7 +25,9 @@ _OPERATOR = "|".join(sorted((re.escape(op) for op in OPERATORS), key=len, revers
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"  # ASCII digits, as in every other value (parse.py)
 _QUANTITY = re.compile(
     rf"^(?P<op>{_OPERATOR})(?P<sp1>\s*)(?P<low>{_NUMBER})(?:\s*[-~～至]\s*(?P<high>{_NUMBER}))?"
-    rf"(?P<sp2>\s*)(?:(?P<open>[(（])\s*(?P<punit>[^()（）]*?)\s*(?P<close>[)）])|(?P<unit>[^\d\s()（）,，;；:：]*))$")
+    rf"(?P<sp2>\s*)(?:(?P<open>[(（])(?P<punit>[^()（）]*)(?P<close>[)）])|(?P<unit>[^\d\s()（）,，;；:：]*))$")
+# (punit keeps the spaces inside the parentheses, and every reader strips them: `\s*(…*?)\s*`
+# there reread a run of spaces at every step, minutes for a value of 100,000 characters)
 
 
 @dataclass(frozen=True)

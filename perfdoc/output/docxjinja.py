@@ -38,6 +38,7 @@ from ..input.kinds import TemplateError
 from jinja2 import nodes
 from jinja2.runtime import LoopContext
 
+from .marks import first_mark, marks, replace_marks
 from .proof import proves_fragment
 from .package import PackageTooLarge, Part, Piece, deflate, deflate_piece, zip_bytes
 from ..input.reading import open_regular
@@ -47,13 +48,15 @@ from .sandbox import (MAX_VALUE_CHARS, TemplateCostError, TemplateEnvironment, g
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _w = "{%s}" % W
 _TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
-_ELEMENT_TAG = re.compile(r"\{%(tr|tc|p)\s+(.*?)\s*%\}", re.S)
-_VM_TAG = re.compile(r"\{%vm\s+(.*?)\s*%\}", re.S)
-_KEEP_TAG = re.compile(r"\{%keep\s+(.*?)\s*%\}", re.S)
-_EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
+# The openers of the marks a paragraph may hold; each runs to the first closer after it (marks.py).
+_ELEMENT_TAG = re.compile(r"\{%(tr|tc|p)\s+")    # {%p …%} {%tr …%} {%tc …%}: the statement is the mark's inner text
+_VM_TAG = re.compile(r"\{%vm\s+")
+_KEEP_TAG = re.compile(r"\{%keep\s+")
+_EXPRESSION = re.compile(r"\{\{")
+_JINJA = re.compile(r"\{\{|\{%")
+_CLOSERS = {"{{": "}}", "{%": "%}"}
 _STATEMENT_MARK = "perfdoc-jinja"
 _MARKED = re.compile(r"<%s>(.*?)</%s>" % (_STATEMENT_MARK, _STATEMENT_MARK), re.S)
-_JINJA_SPAN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 # tcPr children that must come before w:vMerge (ECMA-376 CT_TcPr order)
 _BEFORE_VMERGE = {_w + "cnfStyle", _w + "tcW", _w + "gridSpan", _w + "hMerge"}
 _KEEP_NEXT = b"<w:keepNext/>"
@@ -543,7 +546,7 @@ class DocxTemplate:
             # puts each paragraph's Jinja on its own source line, so an error names its place
             self._apply_element_tags(paragraph, text, "{#\n%d#}" % (len(places) - 1))
         source = etree.tostring(root, encoding="unicode")
-        source = _JINJA_SPAN.sub(lambda m: html.unescape(m.group()), source)
+        source = replace_marks(source, _JINJA, _CLOSERS, lambda m: html.unescape(source[m.start:m.end]))
         source = _MARKED.sub(lambda m: html.unescape(m.group(1)), source)
         xml_declaration = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         source = xml_declaration + source
@@ -552,10 +555,10 @@ class DocxTemplate:
         return source
 
     def _apply_element_tags(self, paragraph, text: str, mark: str = "") -> None:
-        element_tag = _ELEMENT_TAG.search(text)
+        element_tag = first_mark(text, _ELEMENT_TAG, _CLOSERS)
         if element_tag:
-            level, statement = element_tag.groups()
-            rest = _ELEMENT_TAG.sub("", text, count=1).strip()
+            level, statement = element_tag.head.group(1), element_tag.inner.rstrip()
+            rest = (text[:element_tag.start] + text[element_tag.end:]).strip()
             if rest:
                 raise TemplateError(f"{self.path}: “{{%{level} … %}}”所在段落不能有其他文字：{rest!r}")
             target = {"p": paragraph, "tc": _ancestor(paragraph, "tc"), "tr": _ancestor(paragraph, "tr")}[level]
@@ -564,29 +567,29 @@ class DocxTemplate:
             target.getparent().replace(target, _statement(mark + "{% " + statement + " %}"))
             return
         if mark:
-            cell = _ancestor(paragraph, "tc") if _VM_TAG.search(text) else None
+            cell = _ancestor(paragraph, "tc") if first_mark(text, _VM_TAG, _CLOSERS) else None
             (paragraph if cell is None else cell).addprevious(_statement(mark))
-        vm = _VM_TAG.search(text)
+        vm = first_mark(text, _VM_TAG, _CLOSERS)
         if vm:
             cell = _ancestor(paragraph, "tc")
             if cell is None:
                 raise TemplateError(f"{self.path}: “{{%vm … %}}”只能用在表格单元格中")
-            text = _VM_TAG.sub("", text)
-            _make_vertical_merge(cell, vm.group(1))
-        text = _EXPRESSION.sub(lambda m: self._expression(paragraph, m.group(1)), text)
+            text = replace_marks(text, _VM_TAG, _CLOSERS, lambda m: "")
+            _make_vertical_merge(cell, vm.inner.rstrip())
+        text = replace_marks(text, _EXPRESSION, _CLOSERS, lambda m: self._expression(paragraph, m.inner))
         _set_text(paragraph, text)
 
     def _apply_keep_tag(self, paragraph) -> None:
         """`{%keep 行.分页 %}`: the row's cantSplit and its paragraphs' keepNext follow the data."""
         text = _merge_runs(paragraph)
-        keep = _KEEP_TAG.search(text or "")
+        keep = first_mark(text or "", _KEEP_TAG, _CLOSERS)
         if not keep:
             return
         row = _ancestor(paragraph, "tr")
         if row is None:
             raise TemplateError(f"{self.path}: “{{%keep … %}}”只能用在表格行中")
-        _set_text(paragraph, _KEEP_TAG.sub("", text))
-        value = "(%s)" % keep.group(1)
+        _set_text(paragraph, replace_marks(text, _KEEP_TAG, _CLOSERS, lambda m: ""))
+        value = "(%s)" % keep.inner.rstrip()
         self._row_keeps[row] = value
         trpr = row.find(_w + "trPr")
         if trpr is None:
@@ -620,7 +623,7 @@ class DocxTemplate:
 _NAMESPACE_DECLARATION = re.compile(rb' xmlns:\w+="[^"]*"')
 _PLACE_MARK = re.compile(r"\{#\n(\d+)#\}")
 # Jinja statements that open a block, and those that continue or close one.
-_STATEMENT = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}", re.S)
+_STATEMENT = re.compile(r"\{%-?\s*(\w+)")  # a statement's opener and its word; the mark runs to "%}"
 _OPENERS = {"if", "for", "macro", "call", "filter", "with", "block", "raw", "autoescape"}
 _MIDDLES = {"elif": "if", "else": ("if", "for")}
 
@@ -692,17 +695,17 @@ def _check_statements(path: Path, part: str, place: str, text: str) -> None:
     """A plain `{% if %}`/`{% for %}` must end in the paragraph it starts in: one that spans
     paragraphs or cells would cut Word's XML apart. ({%p %}, {%tr %}, {%tc %} are for that.)"""
     stack = []
-    for match in _STATEMENT.finditer(text):
-        word = match.group(1)
+    for mark in marks(text, _STATEMENT, _CLOSERS):
+        word, rest = mark.head.group(1), mark.inner.removesuffix("-")
         if word in ("tr", "tc", "p", "vm", "keep"):
             return  # an element tag: the whole paragraph, row or cell is the statement
-        if word == "set" and "=" not in match.group(2):
+        if word == "set" and "=" not in rest:
             stack.append("set")
         elif word in _OPENERS:
             stack.append(word)
         elif word.startswith("end"):
             if not stack or stack[-1] != word[3:]:
-                raise TemplateError(f"{path} ({part}，{place}): Jinja 标记“{match.group()}”的开始标记不在同一段落中；"
+                raise TemplateError(f"{path} ({part}，{place}): Jinja 标记“{text[mark.start:mark.end]}”的开始标记不在同一段落中；"
                                     f"跨段落、单元格的条件与循环请用 {{%p %}}、{{%tc %}}、{{%tr %}}")
             stack.pop()
     if stack:

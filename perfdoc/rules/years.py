@@ -22,9 +22,11 @@ from .registry import label_of, problem, project_rule, row_check
 _YEAR = r"(?:19|20)\d{2}"
 _MONTH = r"(?:0?[1-9]|1[0-2])(?!\d)"
 _MENTION = re.compile(
-    rf"(?<![\d.])(?P<first>{_YEAR})(?!\d)\s*(?:年度?)?"
-    rf"(?:\s*[-–—~～至到]\s*(?P<last>{_YEAR})(?!\d))?"
-    rf"\s*(?:年|版|届|[-./]{_MONTH})")
+    rf"(?<![\d.])(?P<first>{_YEAR})(?!\d)\s*+(?:年度?)?"
+    rf"(?:\s*+[-–—~～至到]\s*+(?P<last>{_YEAR})(?!\d))?"
+    rf"\s*+(?:年|版|届|[-./]{_MONTH})")
+# (`\s*+` takes its spaces for good: what follows each one never starts with a space, and
+# three `\s*` sharing one run of spaces tried every way of splitting it)
 _TITLE = re.compile(r"《[^《》]*》")
 _DOCUMENT_NUMBER = re.compile(rf"[〔\[【(（]\s*{_YEAR}\s*[〕\]】)）]\s*\d*\s*号?")
 _BARE_YEAR = re.compile(rf"(?<!\d){_YEAR}(?!\d)")

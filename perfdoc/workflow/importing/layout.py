@@ -13,13 +13,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...input.kinds import FormKind
+from ...output.marks import first_mark, replace_marks
 from .docx import read_docx
 from .grid import Cell, Line, Row
 from .labels import norm, variants
 
 _PROJECT = re.compile(r"\{\{\s*项目(?:\.([\w.]+)|\[\"(.+?)\"\])[^}]*\}\}")
 _ROW = re.compile(r"\{\{\s*行\.(\w+)\s*\}\}")
-_TAG = re.compile(r"\{%.*?%\}")
+_TAG = re.compile(r"\{%")  # a statement, to the first "%}" on its line (output/marks.py: never a rescan)
+
+
+def _without_tags(text: str) -> str:
+    return "\n".join(replace_marks(line, _TAG, {"{%": "%}"}, lambda mark: "") for line in text.split("\n"))
+
+
+def _has_tag(text: str) -> bool:
+    return any(first_mark(line, _TAG, {"{%": "%}"}) for line in text.split("\n"))
 _LABEL = re.compile(r"\{\{\s*栏目\.(\w+)\s*\}\}")   # words the kind prints differently by year
 _YEAR = "{{ 年度 }}"
 
@@ -85,8 +94,8 @@ def _read_layout(template: Path, kind: FormKind) -> Layout:
             _line(layout, _printed_words(item.text, kind))
         elif isinstance(item, Row):
             item.cells = [Cell(_printed_words(c.text, kind), c.x0, c.x1, c.continued) for c in item.cells]
-            texts = [_TAG.sub("", c.text).strip() for c in item.cells]
-            if any(_TAG.search(c.text) and not _TAG.sub("", c.text).strip() for c in item.cells) and \
+            texts = [_without_tags(c.text).strip() for c in item.cells]
+            if any(_has_tag(c.text) and not _without_tags(c.text).strip() for c in item.cells) and \
                     not any(texts):
                 if "for" in item.cells[0].text and rows:
                     indicator_header = rows[-1]    # the header row just above the loop
@@ -131,7 +140,7 @@ def _line(layout: Layout, text: str) -> None:
         else:
             layout.title_field = path
         return
-    if not _TAG.search(text) and "{{" not in text and text.strip():
+    if not _has_tag(text) and "{{" not in text and text.strip():
         layout.texts.add(norm(text))
 
 
