@@ -175,3 +175,31 @@ def test_a_slip_repeated_in_every_row_is_reported_at_each_row_with_its_suggestio
     assert len(suggested) == rows and all(line.startswith("01_a.yaml:") for line in suggested)
     listed = [line for line in out if f"中没有“{long_key}”这一项（可用：一级指标、二级指标、三级指标" in line]
     assert len(listed) == 1 and listed[0].startswith("02_b.yaml:")
+
+
+def test_the_composer_makes_every_node_as_its_dataclass_would():
+    """The composer builds nodes field by field, not through their __init__ (load.py: a third of
+    the cost of a scalar): each must still have every field, with the values the class would
+    give it."""
+    from dataclasses import fields
+
+    from perfdoc.input.load import Mapping, Scalar, Sequence, load_text
+
+    text = "项目名称: 甲\n绩效指标:\n  - 指标值: '≥90.00(%)'\n    备注: |-\n      一\n      二\n  - [乙, \"丙\"]\n"
+    root = load_text(Path("x.yaml"), text)
+
+    def nodes(node):
+        yield node
+        for item in getattr(node, "items", ()):
+            for part in (item if type(node) is Mapping else (item,)):
+                yield from nodes(part)
+
+    made = list(nodes(root))
+    assert {type(n) for n in made} == {Mapping, Sequence, Scalar}
+    for node in made:  # a field the composer forgot is an AttributeError here (slots, no default)
+        assert node == type(node)(**{f.name: getattr(node, f.name) for f in fields(node)})
+    quoted = [n for n in made if type(n) is Scalar and n.text == "≥90.00(%)"][0]
+    assert (quoted.line, quoted.col, quoted.quoted, quoted.style) == (3, 10, True, "'")
+    assert text[quoted.span[0]:quoted.span[1]] == "'≥90.00(%)'"
+    block = [n for n in made if type(n) is Scalar and n.style == "|"][0]
+    assert block.text == "一\n二" and not block.quoted
