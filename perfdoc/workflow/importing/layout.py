@@ -21,14 +21,15 @@ from .labels import norm, variants
 _PROJECT = re.compile(r"\{\{\s*项目(?:\.([\w.]+)|\[\"(.+?)\"\])[^}]*\}\}")
 _ROW = re.compile(r"\{\{\s*行\.(\w+)\s*\}\}")
 _TAG = re.compile(r"\{%")  # a statement, to the first "%}" on its line (output/marks.py: never a rescan)
+_TAG_END = {"{%": "%}"}
 
 
 def _without_tags(text: str) -> str:
-    return "\n".join(replace_marks(line, _TAG, {"{%": "%}"}, lambda mark: "") for line in text.split("\n"))
+    return "\n".join(replace_marks(line, _TAG, _TAG_END, lambda mark: "") for line in text.split("\n"))
 
 
 def _has_tag(text: str) -> bool:
-    return any(first_mark(line, _TAG, {"{%": "%}"}) for line in text.split("\n"))
+    return any(first_mark(line, _TAG, _TAG_END) for line in text.split("\n"))
 _LABEL = re.compile(r"\{\{\s*栏目\.(\w+)\s*\}\}")   # words the kind prints differently by year
 _YEAR = "{{ 年度 }}"
 
